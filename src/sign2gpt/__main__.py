@@ -1,0 +1,5 @@
+import sys
+
+from sign2gpt.cli import main
+
+sys.exit(main())

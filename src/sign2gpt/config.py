@@ -1,0 +1,391 @@
+"""Typed configuration: one dataclass per part, YAML in, resolved YAML out.
+
+Model and data code receive these dataclasses, never raw dicts. A recipe YAML names only what
+differs from the defaults below (the defaults are the paper's Phoenix14T setting, SPEC.md);
+command-line overrides use dotted keys, e.g. ``train.lr=1e-4 model.sign_encoder.num_blocks=2``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+
+import yaml
+
+from sign2gpt.errors import Sign2GPTError
+
+PAPER_POS = ["NOUN", "NUM", "ADV", "PRON", "PROPN", "ADJ", "VERB"]
+
+
+class ConfigError(Sign2GPTError, ValueError):
+    """A config file or override that does not fit the schema (message names the key)."""
+
+
+# --------------------------------------------------------------------------------------------
+# data
+
+
+@dataclass
+class AugmentConfig:
+    """Clip-level augmentation (SPEC section 5); one parameter draw per clip, not per frame."""
+
+    rotation_degrees: float = 5.0
+    rotation_p: float = 0.3
+    crop_scale: tuple[float, float] = (0.875, 1.0)
+    crop_ratio: tuple[float, float] = (0.9, 1.1)
+    hflip_p: float = 0.5
+    color_jitter_p: float = 0.3
+    brightness: float = 0.4
+    contrast: float = 0.4
+    saturation: float = 0.4
+    hue: float = 0.1
+    grayscale_p: float = 0.2
+
+
+@dataclass
+class DataConfig:
+    dataset: str = "phoenix14t"  # phoenix14t | csl-daily | how2sign | manifest
+    root: str = ""  # raw dataset folder (used by `prepare` and `pseudo-gloss`)
+    store: str = ""  # prepared frame store made by `sign2gpt prepare`
+    pseudo_glosses: str = ""  # JSON made by `sign2gpt pseudo-gloss`
+    features: str = ""  # cached sign features (Sign(Z)2GPT); when set, frames are not read
+    lang: Literal["de", "zh", "en"] = "de"
+    frame_stride: int = 2  # every 2nd frame
+    start_jitter: int = 3  # training: random start offset 0..3
+    end_jitter: int = 4  # training: drop up to 4 frames at the end
+    max_frames: int = 256  # sampled frames per clip (sorted random subset when longer)
+    image_size: int = 224  # network input
+    store_size: int = 256  # frames stored at 256x256
+    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)  # ImageNet, as DINOv2
+    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    batch_size: int = 8
+    eval_batch_size: int = 8
+    num_workers: int = 2
+    bucket_by_length: bool = True
+    max_text_tokens: int = 64
+
+
+@dataclass
+class PseudoGlossConfig:
+    backend: str = "hanta"  # hanta | spacy | jieba | thulac
+    spacy_model: str = ""  # e.g. de_core_news_lg when backend is spacy
+    pos: list[str] = field(default_factory=lambda: list(PAPER_POS))
+    max_sentence_fraction: float = 0.4  # drop pseudo-glosses in >= 40 % of sentences
+
+
+# --------------------------------------------------------------------------------------------
+# model
+
+
+@dataclass
+class LoraConfig:
+    rank: int = 4
+    alpha: float = 4.0
+    dropout: float = 0.1
+
+
+@dataclass
+class SpatialConfig:
+    """DINOv2 ViT backbone. ``pretrained`` (hub id or folder or .pth) wins over the sizes."""
+
+    pretrained: str = ""  # "" = random weights built from the sizes below (tests, summary)
+    hidden_size: int = 384
+    num_layers: int = 12
+    num_heads: int = 6
+    mlp_ratio: float = 4.0
+    patch_size: int = 14
+    pretrain_image_size: int = 518  # 37 x 37 patches + CLS = 1370 position embeddings
+    layerscale_value: float = 1.0
+    lora_blocks: list[int] = field(default_factory=lambda: [9, 10, 11])
+    lora_targets: list[str] = field(default_factory=lambda: ["qkv", "proj", "fc1", "fc2"])
+    lora: LoraConfig = field(default_factory=LoraConfig)
+    out_dim: int = 512  # Linear(384 -> 512) + BatchNorm1d(512)
+    gradient_checkpointing: bool = False
+    # The paper freezes DINOv2 (LoRA only). With no pretrained weights offline, the demo trains
+    # its tiny random backbone fully instead; a documented deviation, off in every paper recipe.
+    train_backbone: bool = False
+
+
+@dataclass
+class SignEncoderConfig:
+    dim: int = 512
+    num_blocks: int = 4
+    num_heads: int = 8
+    mlp_dim: int = 2048
+    dropout: float = 0.1
+    drop_path: float = 0.1  # rises linearly over the blocks
+    layer_scale_init: float = 1e-5
+    window: int = 7  # local attention: +-3 frames; 0 = global attention
+    downsample_after: list[int] = field(default_factory=lambda: [2])  # avg-pool /2 after block 2
+    rotary: bool = True
+    input_pe: bool = True
+
+
+@dataclass
+class PGPHeadConfig:
+    prototype_dim: int = 0  # 0 = dimension of the prototype source (LM embeddings or fastText)
+    prototypes: str = "lm"  # "lm" (frozen LM input embeddings) or a fastText .vec/.bin path
+    dropout: float = 0.2
+    tau_init: float = 0.1
+    tau_min: float = 0.01
+    tau_max: float = 1.0
+    learn_tau: bool = True
+    loss_weight: float = 10.0
+
+
+@dataclass
+class LMConfig:
+    """Frozen decoder-only LM (XGLM). ``pretrained`` wins over the sizes."""
+
+    pretrained: str = ""  # hub id or local folder ("" = random, sizes below)
+    vocab_size: int = 256008
+    d_model: int = 2048
+    num_layers: int = 24
+    attention_heads: int = 16
+    ffn_dim: int = 8192
+    max_position_embeddings: int = 2048
+    dtype: Literal["float32", "bfloat16", "float16"] = "bfloat16"
+    self_attn_lora: LoraConfig = field(default_factory=LoraConfig)
+    self_attn_lora_targets: list[str] = field(default_factory=lambda: ["q", "k", "v", "o"])
+    adapter_lora: LoraConfig = field(default_factory=LoraConfig)  # q,k,v of the sign branch
+    gate_init: float = 0.0
+
+
+@dataclass
+class BridgeConfig:
+    positional: Literal["sinusoidal", "none", "learned_zero", "learned_random"] = "sinusoidal"
+
+
+@dataclass
+class ModelConfig:
+    spatial: SpatialConfig = field(default_factory=SpatialConfig)
+    sign_encoder: SignEncoderConfig = field(default_factory=SignEncoderConfig)
+    pgp_head: PGPHeadConfig = field(default_factory=PGPHeadConfig)
+    bridge: BridgeConfig = field(default_factory=BridgeConfig)
+    lm: LMConfig = field(default_factory=LMConfig)
+
+
+# --------------------------------------------------------------------------------------------
+# training
+
+
+@dataclass
+class OptimConfig:
+    lr: float = 3e-4
+    weight_decay: float = 1e-3
+    betas: tuple[float, float] = (0.9, 0.999)
+    warmup_epochs: float = 5.0
+    min_lr_ratio: float = 0.01  # warm-up from lr/100, cosine down to lr/100
+    grad_clip: float = 1.0
+    label_smoothing: float = 0.1
+
+
+@dataclass
+class TrainConfig:
+    stage: Literal["pgp", "translate"] = "translate"
+    out_dir: str = "runs/default"
+    init_from: str = ""  # stage-1 checkpoint folder (stage 2); "" = from scratch (no PGP)
+    epochs: int = 100
+    max_steps: int = -1
+    precision: str = "bf16-mixed"  # falls back to 32 where bf16 is not supported
+    strategy: Literal["auto", "ddp", "fsdp"] = "auto"
+    devices: int | str = "auto"
+    num_nodes: int = 1
+    accelerator: str = "auto"
+    val_every_epochs: int = 1
+    log_every_steps: int = 10
+    seed: int = 42
+    resume: bool = True  # continue from out_dir/last.ckpt when it exists
+    num_beams: int = 4
+    max_new_tokens: int = 64
+    limit_val_batches: float = 1.0
+    optim: OptimConfig = field(default_factory=OptimConfig)
+
+
+@dataclass
+class LMPretrainConfig:
+    """The offline stand-in LM: tokenizer + small XGLM-architecture causal LM on the corpus."""
+
+    out_dir: str = "runs/lm"
+    vocab_size: int = 2000
+    d_model: int = 256
+    num_layers: int = 4
+    attention_heads: int = 4
+    ffn_dim: int = 1024
+    epochs: int = 30
+    batch_size: int = 64
+    lr: float = 1e-3
+    seed: int = 0
+
+
+@dataclass
+class Config:
+    data: DataConfig = field(default_factory=DataConfig)
+    pseudo_gloss: PseudoGlossConfig = field(default_factory=PseudoGlossConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    lm_pretrain: LMPretrainConfig = field(default_factory=LMPretrainConfig)
+
+
+# --------------------------------------------------------------------------------------------
+# loading and saving
+
+T = TypeVar("T")
+
+
+def _convert(value: Any, tp: Any, where: str) -> Any:
+    origin = get_origin(tp)
+    if tp is Any:
+        return value
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        return _from_dict(tp, value, where)
+    if origin is Literal:
+        if value not in get_args(tp):
+            raise ConfigError(f"{where}: {value!r} is not one of {list(get_args(tp))}")
+        return value
+    if origin in (Union, types.UnionType):
+        errors = []
+        for arg in get_args(tp):
+            if arg is type(None) and value is None:
+                return None
+            try:
+                return _convert(value, arg, where)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(f"{where}: {value!r} does not fit {tp}")
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        args = get_args(tp)
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            if len(value) != len(args):
+                raise ConfigError(f"{where}: expected {len(args)} values, got {len(value)}")
+            return tuple(
+                _convert(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args))
+            )
+        item = args[0] if args else Any
+        out = [_convert(v, item, f"{where}[{i}]") for i, v in enumerate(value)]
+        return tuple(out) if origin is tuple else out
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            try:
+                return float(value)  # YAML reads 3e-4 as a string
+            except (TypeError, ValueError):
+                raise ConfigError(f"{where}: expected a number, got {value!r}") from None
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if tp is str:
+        if value is None:
+            return ""
+        if not isinstance(value, (str, int, float)):
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
+        return str(value)
+    return value
+
+
+def _from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - names)
+    if unknown:
+        prefix = f"{where}." if where else ""
+        raise ConfigError(f"unknown key {prefix}{unknown[0]} (known: {', '.join(sorted(names))})")
+    kwargs = {}
+    for key, value in data.items():
+        kwargs[key] = _convert(value, hints[key], f"{where}.{key}" if where else key)
+    return cls(**kwargs)
+
+
+def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+    """Build dataclass ``cls`` from a nested dict, checking every key and type."""
+    return _from_dict(cls, data or {})
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    """Plain nested dict (tuples as lists) suitable for YAML."""
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        return v
+
+    return plain(dataclasses.asdict(obj))
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    keys = dotted.split(".")
+    node = data
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"override {dotted}: {key} is not a section")
+    node[keys[-1]] = value
+
+
+def parse_overrides(overrides: list[str]) -> dict[str, Any]:
+    """``["train.lr=1e-4", "data.batch_size=4"]`` -> nested dict (values parsed as YAML)."""
+    nested: dict[str, Any] = {}
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"override {item!r} must look like key.sub=value")
+        key, raw = item.split("=", 1)
+        _set_dotted(nested, key.strip(), yaml.safe_load(raw) if raw != "" else "")
+    return nested
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: top level must be a mapping")
+    # `base: other.yaml` lets a recipe extend another (paths relative to this file).
+    base = data.pop("base", None)
+    if base:
+        data = _merge(read_yaml(path.parent / base), data)
+    return data
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
+    """Defaults <- YAML file (with ``base:`` chains) <- dotted overrides."""
+    data = read_yaml(path) if path else {}
+    data = _merge(data, parse_overrides(overrides or []))
+    try:
+        return from_dict(Config, data)
+    except ConfigError as exc:
+        where = f"{path}: " if path else ""
+        raise ConfigError(f"{where}{exc}") from None
+
+
+def save_config(cfg: Any, path: str | Path) -> None:
+    Path(path).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False), encoding="utf-8")

@@ -1,0 +1,1 @@
+"""sign2gpt.evaluate"""

@@ -1,0 +1,53 @@
+"""sign2gpt evaluate: score a checkpoint folder on dev or test."""
+
+from __future__ import annotations
+
+import argparse
+
+NAME = "evaluate"
+HELP = "score a checkpoint on a split (BLEU-1..4, ROUGE-L; pseudo-gloss F1 for stage 1)"
+DESCRIPTION = """\
+Stage-2 checkpoints: beam search (width from the recipe, 4 in the paper), then BLEU-1..4 and
+ROUGE-L exactly as SPEC section 6, against the raw references; the scoring settings are printed
+with the scores. Writes <out>/<split>_{hypotheses,references}.txt, <split>_side_by_side.tsv and
+<split>_metrics.json.
+
+Stage-1 checkpoints: pseudo-gloss precision / recall / F1 (macro F1 at yhat > 0.5, the paper's
+localisation check at E > 0.2), on the synthetic corpus also whether the peak of E falls inside
+the true sign span, and heatmaps of E (<split>_heatmap_<clip>.png) like the paper's Figure 4.
+
+example: sign2gpt evaluate --checkpoint runs/translate/best --split test
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", required=True, help="checkpoint folder (e.g. RUN/best)")
+    parser.add_argument("--split", default="test", choices=["train", "dev", "test"])
+    parser.add_argument("--out", default=None, help="output folder (default CHECKPOINT/eval)")
+    parser.add_argument("--store", default=None, help="prepared store (default: the recipe's)")
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--num-beams", type=int, default=None, help="default: the recipe's")
+    parser.add_argument("--heatmaps", type=int, default=3, help="stage 1: clips to draw")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 ...")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sign2gpt.evaluate.report import format_metrics
+    from sign2gpt.evaluate.runner import evaluate_checkpoint
+
+    result = evaluate_checkpoint(
+        args.checkpoint,
+        split=args.split,
+        out_dir=args.out,
+        store=args.store,
+        batch_size=args.batch_size,
+        num_beams=args.num_beams,
+        heatmaps=args.heatmaps,
+        device=args.device,
+    )
+    print(format_metrics(result))
+    if args.out is None:
+        print(f"written to {args.checkpoint}/eval/")
+    else:
+        print(f"written to {args.out}/")
+    return 0

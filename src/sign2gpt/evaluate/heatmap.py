@@ -1,0 +1,71 @@
+"""The localisation map E of a clip as a picture, like the paper's Figure 4.
+
+Rows are pseudo-glosses (the clip's true ones first, then the strongest false ones), columns are
+the encoder's time steps; under it, a strip of the frames the model saw.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def plot_localisation(
+    E: np.ndarray,
+    names: list[str],
+    rows: list[int],
+    frames: np.ndarray,
+    title: str,
+    out_path: str | Path,
+    true_rows: set[int] | None = None,
+    spans: list[tuple[str, float, float]] | None = None,
+) -> Path:
+    """Write a PNG of ``E[:, rows]``.
+
+    E: (T', V) localisation map without the null column; rows: pseudo-gloss indices to show;
+    frames: (T, H, W, 3) uint8 frames in time order (T = stride of the encoder x T');
+    spans: optional true sign spans (label, start, end) in encoder time steps, drawn on top.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    true_rows = true_rows or set()
+    steps = E.shape[0]
+    strip_n = min(len(frames), 16)
+    fig_h = 1.2 + 0.28 * len(rows) + 1.3
+    fig, (ax, ax_frames) = plt.subplots(
+        2,
+        1,
+        figsize=(max(6.0, 0.18 * steps + 2.5), fig_h),
+        gridspec_kw={"height_ratios": [max(1, len(rows)) * 0.28, 1.2]},
+    )
+    data = E[:, rows].T if rows else np.zeros((1, steps))
+    image = ax.imshow(
+        data, aspect="auto", cmap="magma", vmin=0.0, vmax=max(1e-6, float(data.max()))
+    )
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([f"{names[r]} *" if r in true_rows else names[r] for r in rows], fontsize=7)
+    ax.set_xlabel("encoder time step")
+    ax.set_title(title, fontsize=8)
+    if spans:
+        for label, start, end in spans:
+            ax.axvspan(start - 0.5, end - 0.5, color="cyan", alpha=0.12)
+            ax.text((start + end) / 2 - 0.5, -0.7, label, fontsize=6, ha="center", color="teal")
+    fig.colorbar(image, ax=ax, fraction=0.02, pad=0.01)
+    if strip_n:
+        picks = np.linspace(0, len(frames) - 1, strip_n).round().astype(int)
+        ax_frames.imshow(np.concatenate([frames[i] for i in picks], axis=1))
+        ax_frames.set_xticks([])
+        ax_frames.set_yticks([])
+        ax_frames.set_xlabel("frames (evenly spaced over the clip); * = pseudo-gloss of the clip")
+    else:
+        ax_frames.axis("off")
+    fig.tight_layout()
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out_path, dpi=110)
+    plt.close(fig)
+    return out_path

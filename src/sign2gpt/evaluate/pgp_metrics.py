@@ -1,0 +1,90 @@
+"""Pseudo-gloss prediction metrics of stage 1 (SPEC section 3).
+
+- Model selection: macro F1 of ``yhat > 0.5`` over the pseudo-gloss classes that occur in the
+  targets or the predictions of the split (a class never seen and never predicted says nothing).
+- Localisation check of the paper: a pseudo-gloss counts as found in a clip when its column of the
+  localisation map E exceeds 0.2 at some frame; precision / recall / F1 of those against the
+  clip's pseudo-glosses, summed over clips (micro).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+SELECT_THRESHOLD = 0.5
+LOCALISATION_THRESHOLD = 0.2
+
+
+def _f1(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+@dataclass
+class PGPCounts:
+    """Running counts; ``update`` per batch, ``reduce`` across ranks, ``metrics`` at the end."""
+
+    tp: torch.Tensor  # (V,) per class at yhat > 0.5
+    fp: torch.Tensor
+    fn: torch.Tensor
+    loc: torch.Tensor  # (3,) tp, fp, fn at max_t E > 0.2, over all clips
+
+    @classmethod
+    def zeros(cls, batch_targets_dim: int) -> PGPCounts:
+        z = torch.zeros(batch_targets_dim, dtype=torch.float64)
+        return cls(z.clone(), z.clone(), z.clone(), torch.zeros(3, dtype=torch.float64))
+
+    def update(self, yhat: torch.Tensor, E: torch.Tensor, targets: torch.Tensor) -> None:
+        """yhat (B, V), E (B, T, V+1) with the null column last or first, targets (B, V)."""
+        truth = targets.detach().cpu() > 0.5  # (B, V)
+        pred = yhat.detach().cpu() > SELECT_THRESHOLD
+        self.tp += (pred & truth).sum(0).double()
+        self.fp += (pred & ~truth).sum(0).double()
+        self.fn += (~pred & truth).sum(0).double()
+        found = localised(E.detach().cpu(), truth.shape[1])  # (B, V)
+        self.loc += torch.stack(
+            [(found & truth).sum(), (found & ~truth).sum(), (~found & truth).sum()]
+        ).double()
+
+    def reduce(self, strategy: Any) -> PGPCounts:
+        if getattr(strategy, "world_size", 1) <= 1 or not torch.distributed.is_initialized():
+            return self
+        packed = torch.cat([self.tp, self.fp, self.fn, self.loc]).to(strategy.root_device)
+        packed = strategy.reduce(packed, reduce_op="sum").cpu()
+        v = self.tp.numel()
+        return PGPCounts(packed[:v], packed[v : 2 * v], packed[2 * v : 3 * v], packed[3 * v :])
+
+    def metrics(self) -> dict[str, float]:
+        seen = (self.tp + self.fp + self.fn) > 0
+        per_class = [
+            _f1(float(t), float(f), float(n))[2]
+            for t, f, n, s in zip(self.tp, self.fp, self.fn, seen)
+            if s
+        ]
+        macro_f1 = sum(per_class) / len(per_class) if per_class else 0.0
+        micro = _f1(float(self.tp.sum()), float(self.fp.sum()), float(self.fn.sum()))
+        loc = _f1(*(float(x) for x in self.loc))
+        return {
+            "f1": macro_f1,
+            "micro_precision": micro[0],
+            "micro_recall": micro[1],
+            "micro_f1": micro[2],
+            "loc_precision": loc[0],
+            "loc_recall": loc[1],
+            "loc_f1": loc[2],
+        }
+
+
+def localised(E: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """(B, V) bool: the pseudo-gloss's column of E exceeds the threshold at some frame.
+
+    E holds V+1 columns (the null prototype's included); the pseudo-gloss columns are the V
+    columns that are not the null one, which the PGP head puts last.
+    """
+    peak = E[..., :num_classes].amax(dim=1)  # (B, V)
+    return peak > LOCALISATION_THRESHOLD

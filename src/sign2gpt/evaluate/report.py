@@ -1,0 +1,35 @@
+"""Plain-text tables of results, for the terminal and the README."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TRANSLATION_KEYS = ["bleu1", "bleu2", "bleu3", "bleu4", "rouge_l"]
+PGP_KEYS = [
+    "f1",
+    "micro_precision",
+    "micro_recall",
+    "micro_f1",
+    "loc_precision",
+    "loc_recall",
+    "loc_f1",
+    "span_hit_rate",
+]
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    line = lambda cells: "| " + " | ".join(str(c).rjust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(header), sep, *(line(r) for r in rows)])
+
+
+def format_metrics(result: dict[str, Any]) -> str:
+    keys = TRANSLATION_KEYS if result.get("stage") == "translate" else PGP_KEYS
+    keys = [k for k in keys if k in result]
+    scale = 1.0 if result.get("stage") == "translate" else 100.0
+    text = table(["split", *keys], [[result["split"], *(f"{result[k] * scale:.2f}" for k in keys)]])
+    lines = [text, f"settings: {result.get('settings', '')}"]
+    for ex in result.get("examples", [])[:3]:
+        lines.append(f"  ref: {ex['reference']}\n  hyp: {ex['hypothesis']}")
+    return "\n".join(lines)

@@ -1,0 +1,185 @@
+"""Lightning modules of the two training stages.
+
+The wrapped :class:`~sign2gpt.models.sign2gpt.Sign2GPT` owns what is trainable; these modules add
+the optimiser and schedule of SPEC section 5, the dev metric used for model selection, and
+checkpoints that hold only the trainable weights (the frozen backbone and LM are rebuilt from
+their pretrained source, never copied into every checkpoint).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import lightning as L
+import torch
+
+from sign2gpt.config import Config
+from sign2gpt.errors import CheckpointError
+from sign2gpt.evaluate.pgp_metrics import PGPCounts
+from sign2gpt.train.optim import build_adamw
+from sign2gpt.train.schedule import warmup_cosine
+
+MODEL_PREFIX = "model."
+
+
+class Sign2GPTModule(L.LightningModule):
+    """What both stages share: optimiser, schedule, trainable-only checkpoints, export."""
+
+    monitor: str = ""
+
+    def __init__(self, model: torch.nn.Module, cfg: Config) -> None:
+        super().__init__()
+        self.model = model
+        self.cfg = cfg
+        # Called on global rank 0 whenever the dev metric improves: writes the best folder.
+        self.export_best: Callable[[dict[str, float]], None] | None = None
+        self.best_score = float("-inf")
+
+    # ---- shared forward pieces ------------------------------------------------------------
+    def encode(self, batch: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Sign features Z and their mask, from frames or from cached features."""
+        if "features" in batch:
+            return batch["features"], batch["feature_mask"]  # (B, T', D), (B, T')
+        return self.model.encode(batch["frames"], batch["lengths"])
+
+    def on_train_epoch_start(self) -> None:
+        # Lightning gives the epoch to samplers only; augmentation draws (and the choice of a
+        # cached feature view) depend on it too. Workers are forked after this hook.
+        dataset = getattr(self.trainer.train_dataloader, "dataset", None)
+        if hasattr(dataset, "set_epoch"):
+            dataset.set_epoch(self.current_epoch)
+
+    # ---- optimisation ---------------------------------------------------------------------
+    def configure_optimizers(self) -> dict[str, Any]:
+        optim = self.cfg.train.optim
+        optimizer = build_adamw(self.model, optim.lr, optim.weight_decay, tuple(optim.betas))
+        total = int(self.trainer.estimated_stepping_batches)
+        epochs = max(1, self.trainer.max_epochs or self.cfg.train.epochs)
+        warmup = round(total * optim.warmup_epochs / epochs)
+        scheduler = warmup_cosine(optimizer, total, warmup, optim.min_lr_ratio)
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": "step", "frequency": 1},
+        }
+
+    # ---- checkpoints: trainable weights only ------------------------------------------------
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        trainable = self.model.trainable_state_dict()
+        checkpoint["state_dict"] = {MODEL_PREFIX + k: v for k, v in trainable.items()}
+        checkpoint["sign2gpt_best_score"] = self.best_score
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        saved = checkpoint["state_dict"]
+        expected = {MODEL_PREFIX + k for k in self.model.trainable_state_dict()}
+        missing = sorted(expected - set(saved))
+        unexpected = sorted(set(saved) - expected)
+        if missing or unexpected:
+            raise CheckpointError(
+                "training checkpoint does not match the model: "
+                f"{len(missing)} missing (e.g. {missing[:2]}), "
+                f"{len(unexpected)} unexpected (e.g. {unexpected[:2]})"
+            )
+        # Lightning loads strictly: complete the dict with the frozen weights already in place.
+        full = self.state_dict()
+        full.update(saved)
+        checkpoint["state_dict"] = full
+        self.best_score = checkpoint.get("sign2gpt_best_score", float("-inf"))
+
+    def _maybe_export(self, metrics: dict[str, float]) -> None:
+        score = metrics[self.monitor]
+        if score > self.best_score:
+            self.best_score = score
+            if self.trainer.is_global_zero and self.export_best is not None:
+                self.export_best({**metrics, "epoch": self.current_epoch, "step": self.global_step})
+
+
+class PGPModule(Sign2GPTModule):
+    """Stage 1: pseudo-gloss pretraining; selected by dev macro F1 (yhat > 0.5)."""
+
+    monitor = "val/f1"
+
+    def __init__(self, model: torch.nn.Module, cfg: Config) -> None:
+        super().__init__(model, cfg)
+        self.val_counts: PGPCounts | None = None
+
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
+        z, mask = self.encode(batch)
+        out = self.model.pgp(z, mask, batch["targets"])
+        self.log("train/loss", out.loss, prog_bar=True, batch_size=len(batch["ids"]))
+        return out.loss
+
+    def on_validation_epoch_start(self) -> None:
+        self.val_counts = PGPCounts.zeros(batch_targets_dim=self.model.num_pseudo_glosses)
+
+    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        z, mask = self.encode(batch)
+        out = self.model.pgp(z, mask, batch["targets"])
+        self.log("val/loss", out.loss, sync_dist=True, batch_size=len(batch["ids"]))
+        assert self.val_counts is not None
+        self.val_counts.update(out.yhat.float(), out.E.float(), batch["targets"])
+
+    def on_validation_epoch_end(self) -> None:
+        assert self.val_counts is not None
+        counts = self.val_counts.reduce(self.trainer.strategy)
+        metrics = counts.metrics()
+        self.log_dict({f"val/{k}": v for k, v in metrics.items()}, sync_dist=False)
+        self._maybe_export({f"val/{k}": v for k, v in metrics.items()})
+
+
+class TranslationModule(Sign2GPTModule):
+    """Stage 2: translation; selected by dev BLEU-4 of beam search."""
+
+    monitor = "val/bleu4"
+
+    def __init__(self, model: torch.nn.Module, cfg: Config) -> None:
+        super().__init__(model, cfg)
+        self.val_outputs: list[tuple[str, str, str]] = []
+
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
+        z, mask = self.encode(batch)
+        loss = self.model.translation_loss(
+            z,
+            mask,
+            batch["input_ids"],
+            batch["attention_mask"],
+            batch["labels"],
+            label_smoothing=self.cfg.train.optim.label_smoothing,
+        )
+        self.log("train/loss", loss, prog_bar=True, batch_size=len(batch["ids"]))
+        return loss
+
+    def on_validation_epoch_start(self) -> None:
+        self.val_outputs = []
+
+    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        z, mask = self.encode(batch)
+        hyps = self.model.translate(
+            z,
+            mask,
+            num_beams=self.cfg.train.num_beams,
+            max_new_tokens=self.cfg.train.max_new_tokens,
+        )
+        self.val_outputs.extend(zip(batch["ids"], hyps, batch["texts"]))
+
+    def on_validation_epoch_end(self) -> None:
+        from sign2gpt.evaluate.metrics import score
+
+        outputs = gather_objects(self.trainer.strategy, self.val_outputs)
+        # A clip may be seen twice when the sampler pads ranks to equal length: keep one.
+        unique = {clip_id: (hyp, ref) for clip_id, hyp, ref in outputs}
+        hyps = [h for h, _ in unique.values()]
+        refs = [r for _, r in unique.values()]
+        result = score(hyps, refs, self.cfg.data.lang)
+        metrics = {f"val/{k}": float(v) for k, v in result.items() if k != "n"}
+        self.log_dict(metrics, sync_dist=False, prog_bar=True)
+        self._maybe_export(metrics)
+
+
+def gather_objects(strategy: Any, items: list) -> list:
+    """All ranks' lists joined (a no-op on one process)."""
+    if strategy.world_size <= 1 or not torch.distributed.is_initialized():
+        return list(items)
+    gathered: list[list | None] = [None] * strategy.world_size
+    torch.distributed.all_gather_object(gathered, items)
+    return [x for part in gathered for x in (part or [])]

@@ -1,0 +1,55 @@
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from sign2gpt.train.optim import build_adamw, no_weight_decay
+from sign2gpt.train.schedule import warmup_cosine, warmup_cosine_factor
+
+
+def test_warmup_then_cosine_values():
+    # 100 steps, 10 of warm-up, from lr/100: step 0 -> 0.01, step 5 -> 0.01 + 0.99 * 0.5
+    assert warmup_cosine_factor(0, 100, 10, 0.01) == pytest.approx(0.01)
+    assert warmup_cosine_factor(5, 100, 10, 0.01) == pytest.approx(0.505)
+    assert warmup_cosine_factor(10, 100, 10, 0.01) == pytest.approx(1.0)
+    # half-way through the cosine part: cos(pi/2) = 0 -> mid point between 1 and 0.01
+    assert warmup_cosine_factor(55, 100, 10, 0.01) == pytest.approx(0.505)
+    assert warmup_cosine_factor(100, 100, 10, 0.01) == pytest.approx(0.01)
+    q = 10 + 90 // 4  # a quarter of the way: 0.01 + 0.99 * (1 + cos(pi/4)) / 2
+    expected = 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * (q - 10) / 90))
+    assert warmup_cosine_factor(q, 100, 10, 0.01) == pytest.approx(expected)
+
+
+def test_scheduler_steps_optimizer_lr():
+    param = nn.Parameter(torch.zeros(2, 2))
+    opt = torch.optim.SGD([param], lr=3e-4)
+    sched = warmup_cosine(opt, total_steps=20, warmup_steps=4, min_ratio=0.01)
+    assert opt.param_groups[0]["lr"] == pytest.approx(3e-6)
+    for _ in range(4):
+        opt.step()
+        sched.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(3e-4)
+
+
+class _Toy(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.proj = nn.Linear(4, 4)
+        self.norm = nn.LayerNorm(4)
+        self.pos_embedding = nn.Parameter(torch.zeros(8, 4))
+        self.gate = nn.Parameter(torch.zeros(2))
+        self.tau = nn.Parameter(torch.tensor(0.1))
+        self.frozen = nn.Linear(4, 4)
+        self.frozen.requires_grad_(False)
+
+
+def test_weight_decay_exclusions():
+    model = _Toy()
+    decayed = {n for n, p in model.named_parameters() if not no_weight_decay(n, p)}
+    assert decayed == {"proj.weight", "frozen.weight"}
+    opt = build_adamw(model, lr=1e-3, weight_decay=1e-3, betas=(0.9, 0.999))
+    groups = {g["weight_decay"]: g["params"] for g in opt.param_groups}
+    assert len(groups[1e-3]) == 1 and groups[1e-3][0] is model.proj.weight
+    # biases, norms, embeddings, gates, temperatures; the frozen layer is not optimised at all
+    assert len(groups[0.0]) == 6

@@ -18,6 +18,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from sign2gpt.errors import Sign2GPTError
+from sign2gpt.evaluate.localisation import SpanLocalisation
 from sign2gpt.evaluate.pgp_metrics import PGPCounts
 
 
@@ -127,8 +128,10 @@ def _evaluate_pgp(
     vocab = PseudoGlossVocab.load(checkpoint / "pseudo_glosses.json")
     collate = StageCollator("pgp", collate_clips, vocab=vocab)
     counts = PGPCounts.zeros(len(vocab.vocab))
-    spans = SpanLocalisation.from_corpus(cfg.data.root, split, vocab)
+    spans = SpanLocalisation.from_corpus(cfg.data.root, split, vocab.vocab)
     drawn: list[Path] = []
+    # stored frames per encoder step: the frame stride times the encoder's temporal pooling
+    frames_per_step = cfg.data.frame_stride * 2 ** len(cfg.model.sign_encoder.downsample_after)
     loader = _loader(cfg, split, collate, batch_size)
     for batch in tqdm(loader, desc=f"pseudo-glosses {split}", unit="batch"):
         z, mask = model.encode(batch["frames"].to(device), batch["lengths"].to(device))
@@ -136,11 +139,11 @@ def _evaluate_pgp(
         counts.update(res.yhat.float(), res.E.float(), batch["targets"])
         E = res.E.float().cpu()[..., : len(vocab.vocab)]  # (B, T', V) without the null column
         steps = mask.sum(1).tolist()
-        frame_stride = max(1, int(batch["lengths"].max()) // max(1, E.shape[1]))
         for row, clip_id in enumerate(batch["ids"]):
             clip_E = E[row, : steps[row]].numpy()
             if spans is not None:
-                spans.update(clip_id, clip_E, frame_stride * cfg.data.frame_stride)
+                words = vocab.glosses(clip_id)
+                spans.update(clip_id, clip_E, words, frames_per_step)
             if len(drawn) < heatmaps:
                 drawn.append(_draw(clip_E, vocab, clip_id, batch, row, cfg, out, split))
     metrics = counts.metrics()
@@ -181,44 +184,3 @@ def _draw(
         out / f"{split}_heatmap_{clip_id.replace('/', '_')}.png",
         true_rows=set(true),
     )
-
-
-class SpanLocalisation:
-    """On the synthetic corpus: is the peak of a pseudo-gloss's E inside the span of its sign?
-
-    The corpus's ground truth gives, per clip, every sign with its frame span and the spoken
-    lemma it stands for; a pseudo-gloss is checked when exactly one sign of the clip carries it.
-    """
-
-    def __init__(self, truth: dict[str, list[dict]], vocab: Any) -> None:
-        self.truth = truth
-        self.vocab = vocab
-        self.hits = 0
-        self.checked = 0
-
-    @classmethod
-    def from_corpus(cls, root: str, split: str, vocab: Any) -> SpanLocalisation | None:
-        from sign2gpt.synth.groundtruth import load_sign_spans
-
-        if not root:
-            return None
-        truth = load_sign_spans(Path(root), split)
-        return cls(truth, vocab) if truth else None
-
-    def update(self, clip_id: str, clip_E: np.ndarray, frames_per_step: int) -> None:
-        signs = self.truth.get(clip_id)
-        if not signs:
-            return
-        index = {g: i for i, g in enumerate(self.vocab.vocab)}
-        for word in {w for s in signs for w in s["words"]}:
-            carriers = [s for s in signs if word in s["words"]]
-            if word not in index or len(carriers) != 1:
-                continue
-            peak_frame = int(clip_E[:, index[word]].argmax()) * frames_per_step
-            start, end = carriers[0]["start"], carriers[0]["end"]
-            self.checked += 1
-            self.hits += int(start - frames_per_step <= peak_frame <= end + frames_per_step)
-
-    def metrics(self) -> dict[str, float]:
-        rate = self.hits / self.checked if self.checked else 0.0
-        return {"span_hit_rate": rate, "span_checked": float(self.checked)}

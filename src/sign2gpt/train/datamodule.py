@@ -96,7 +96,11 @@ class SignDataModule(L.LightningDataModule):
     def dataset(self, split: str) -> Dataset:
         if split not in self.datasets:
             self.datasets[split] = SignClipDataset(
-                self.cfg.data.store, split, self.cfg.data, train=split == "train"
+                self.cfg.data.store,
+                split,
+                self.cfg.data,
+                train=split == "train",
+                seed=self.cfg.train.seed,
             )
         return self.datasets[split]
 

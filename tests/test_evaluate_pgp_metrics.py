@@ -1,0 +1,54 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from sign2gpt.evaluate.localisation import SpanLocalisation, gloss_names_word
+from sign2gpt.evaluate.pgp_metrics import PGPCounts
+
+
+def test_macro_f1_and_localisation_counts_by_hand():
+    # 2 clips, 3 pseudo-glosses. Clip 0 has {0, 1}, clip 1 has {2}.
+    targets = torch.tensor([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    yhat = torch.tensor([[0.9, 0.2, 0.7], [0.1, 0.1, 0.8]])
+    # E: (B, T=2, V+1), null column last; max over time decides "found" at 0.2
+    E = torch.zeros(2, 2, 4)
+    E[0, 0, 0] = 0.5  # found, true
+    E[0, 1, 2] = 0.3  # found, false
+    E[1, 0, 2] = 0.1  # not found, true -> miss
+    E[1, 1, 3] = 0.9  # null column never counts
+    counts = PGPCounts.zeros(3)
+    counts.update(yhat, E, targets)
+    m = counts.metrics()
+    # class 0: tp1 -> F1 1; class 1: fn1 -> F1 0; class 2: tp1 fp1 -> P .5 R 1 F1 2/3
+    assert m["f1"] == pytest.approx((1 + 0 + 2 / 3) / 3)
+    assert m["micro_precision"] == pytest.approx(2 / 3)
+    assert m["micro_recall"] == pytest.approx(2 / 3)
+    # localisation: tp 1 (clip0 v0), fp 1 (clip0 v2), fn 2 (clip0 v1, clip1 v2)
+    assert m["loc_precision"] == pytest.approx(0.5)
+    assert m["loc_recall"] == pytest.approx(1 / 3)
+    assert m["loc_f1"] == pytest.approx(0.4)
+
+
+def test_span_localisation_against_ground_truth(tmp_path):
+    folder = tmp_path / "groundtruth" / "test"
+    folder.mkdir(parents=True)
+    truth = {
+        "name": "clip1",
+        "glosses": [
+            {"gloss": "WEST", "start": 0, "end": 7},
+            {"gloss": "REGEN", "start": 8, "end": 20},
+        ],
+    }
+    (folder / "clip1.json").write_text(json.dumps(truth))
+    assert gloss_names_word("WEST", "westen") and gloss_names_word("SUED", "süden")
+    assert not gloss_names_word("REGEN", "westen")
+    loc = SpanLocalisation.from_corpus(str(tmp_path), "test", ["westen", "regen", "sonne"])
+    assert loc is not None
+    E = np.zeros((6, 3))  # 6 encoder steps, 4 stored frames each
+    E[1, 0] = 1.0  # westen peaks at frame 4: inside WEST (0-7) -> hit
+    E[0, 1] = 1.0  # regen peaks at frame 0: outside REGEN (8-20, tolerance 4) -> miss
+    loc.update("clip1", E, ["westen", "regen", "sonne"], frames_per_step=4)
+    assert loc.metrics() == {"span_hit_rate": 0.5, "span_checked": 2.0}
+    assert SpanLocalisation.from_corpus(str(tmp_path / "none"), "test", ["x"]) is None

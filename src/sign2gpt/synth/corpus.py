@@ -1,0 +1,410 @@
+"""Generate a synthetic corpus: sentences, splits, signers, rendered frames, ground truth.
+
+``generate_corpus`` writes, under ``out``:
+- the dataset in the layout of the real one (``writers.py``): Phoenix14T or CSL-Daily;
+- ``groundtruth/<split>/<name>.json`` per clip: sentence, glosses with frame spans and markers,
+  per-frame 2D keypoints (pixels of the stored frames), broken and empty frame indices, signer;
+- ``groundtruth/lexicon.json``: the sign of every gloss (its phonological features);
+- ``groundtruth/manifest.json``: preset, seed, counts, the exact list of bad frame files, signers.
+
+Every file except the frame images is byte-identical for the same arguments (the images are
+deterministic too: no timestamps in them). Clips are rendered in worker processes; each clip
+draws from its own random stream, so the worker count does not change the output.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import multiprocessing
+import os
+import random
+import shutil
+import sys
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from sign2gpt.errors import DataError
+from sign2gpt.synth import grammar_de, grammar_zh
+from sign2gpt.synth.lexicon import Sign, build_lexicon
+from sign2gpt.synth.motion import Timing, plan_clip
+from sign2gpt.synth.render import KEYPOINT_NAMES, FrameRenderer
+from sign2gpt.synth.signers import SIGNERS, Signer, signers_for
+from sign2gpt.synth.utterance import Utterance
+from sign2gpt.synth.writers import LAYOUTS, Layout
+
+SPLITS = ("train", "dev", "test")
+FPS = 25
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    counts: tuple[int, int, int]  # train, dev, test clips
+    size: tuple[int, int]  # stored frame width, height (folder names stay the datasets')
+    timing: Timing
+    broken_share: float  # share of frames written as truncated image files
+    empty_share: float  # share of frames written as 0-byte files
+    supersample: int = 2
+
+
+PRESETS: dict[str, Preset] = {
+    "tiny": Preset("tiny", (20, 5, 5), (48, 48), Timing((8, 9), (2, 3), (2, 3)), 0.02, 0.01),
+    "demo": Preset(
+        "demo", (2000, 150, 150), (64, 64), Timing((8, 12), (3, 4), (2, 4)), 0.004, 0.002
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ClipJob:
+    index: int
+    name: str
+    split: str
+    signer: int  # index into SIGNERS
+    glosses: tuple[str, ...]
+    markers: tuple[str, ...]
+    frame_dir: str
+    frame_pattern: str  # e.g. "images{:04d}.png" with the 1-based or 0-based index applied
+    first_index: int
+    image_format: str  # PNG | JPEG
+    seed: str
+    lang: str
+    size: tuple[int, int]
+    timing: Timing
+    broken_share: float
+    empty_share: float
+    supersample: int
+    text: str
+    romanised: tuple[str, ...]  # zh: pinyin per gloss
+    romanised_text: str  # zh: pinyin of the sentence
+    gt_path: str
+
+
+_LEXICON_CACHE: dict[str, dict[str, Sign]] = {}
+
+
+def lexicon_for(lang: str) -> dict[str, Sign]:
+    if lang not in _LEXICON_CACHE:
+        glosses = grammar_de.all_glosses() if lang == "de" else grammar_zh.all_glosses()
+        _LEXICON_CACHE[lang] = build_lexicon(glosses, lang)
+    return _LEXICON_CACHE[lang]
+
+
+def _encode(img, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    if fmt == "PNG":
+        img.save(buf, format="PNG", compress_level=3)
+    else:
+        img.save(buf, format="JPEG", quality=90)
+    return buf.getvalue()
+
+
+def render_clip(job: ClipJob) -> dict:
+    """Render and write one clip's frames and its ground-truth file; return a summary."""
+    lexicon = lexicon_for(job.lang)
+    signer = SIGNERS[job.signer]
+    rng = random.Random(job.seed)
+    bad_rng = random.Random(job.seed + "/bad")
+    signs = [lexicon[g] for g in job.glosses]
+    poses, spans = plan_clip(signs, list(job.markers), signer, job.timing, rng)
+    renderer = FrameRenderer(signer, job.size, rng, job.supersample)
+    os.makedirs(job.frame_dir, exist_ok=True)
+    keypoints: list[list[list[float]]] = []
+    broken: list[int] = []
+    empty: list[int] = []
+    for i, pose in enumerate(poses):
+        img, kps = renderer.render(pose)
+        keypoints.append([[round(x, 2), round(y, 2)] for x, y in kps])
+        data = _encode(img, job.image_format)
+        r = bad_rng.random()
+        if r < job.empty_share:
+            data = b""
+            empty.append(i)
+        elif r < job.empty_share + job.broken_share:
+            data = data[: max(8, len(data) // 2)]  # header intact, pixel data cut off
+            broken.append(i)
+        path = os.path.join(job.frame_dir, job.frame_pattern.format(i + job.first_index))
+        with open(path, "wb") as fh:
+            fh.write(data)
+    glosses = [
+        {"gloss": g, "start": a, "end": b, "marker": m}
+        for g, m, (a, b) in zip(job.glosses, job.markers, spans)
+    ]
+    if job.romanised:
+        for g, rom in zip(glosses, job.romanised):
+            g["romanised"] = rom
+    gt = {
+        "name": job.name,
+        "split": job.split,
+        "text": job.text,
+        **({"romanised_text": job.romanised_text} if job.romanised_text else {}),
+        "signer": signer.name,
+        "signer_index": job.signer,
+        "left_handed": signer.left_handed,
+        "num_frames": len(poses),
+        "fps": FPS,
+        "frame_size": list(job.size),
+        "frame_files": job.frame_pattern.format(job.first_index) + " ...",
+        "glosses": glosses,
+        "frame_gloss": [p.gloss for p in poses],
+        "broken_frames": broken,
+        "empty_frames": empty,
+        "colours": renderer.colours(),
+        "keypoint_names": list(KEYPOINT_NAMES),
+        "keypoints": keypoints,
+    }
+    os.makedirs(os.path.dirname(job.gt_path), exist_ok=True)
+    with open(job.gt_path, "wb") as fh:
+        fh.write(_json_bytes(gt))
+    return {
+        "name": job.name,
+        "signer": signer.name,
+        "num_frames": len(poses),
+        "broken_frames": broken,
+        "empty_frames": empty,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# sentences and splits
+
+
+def _sample_splits(
+    lang: str, counts: tuple[int, int, int], rng: random.Random
+) -> tuple[dict[str, list[Utterance]], int]:
+    """Train sentences (duplicates allowed, as in Phoenix14T) and dev/test sentences that never
+    occur verbatim in train; dev/test prefer sentences whose words and glosses all occur in
+    train (new combinations of known words). Returns the splits and how many dev/test sentences
+    had to contain a word unseen in train (0 for the demo preset; the tiny one is too small)."""
+    sample = grammar_de.sample_sentence if lang == "de" else grammar_zh.sample_sentence
+    n_train, n_dev, n_test = counts
+    train = [sample(rng) for _ in range(n_train)]
+    seen_text = {u.text for u in train}
+    seen_tokens = {w for u in train for w in u.words} | {g for u in train for g in u.glosses}
+    held: list[Utterance] = []
+    fallback: list[Utterance] = []
+    held_text: set[str] = set()
+    need = n_dev + n_test
+    tries = 0
+    while len(held) < need and tries < 500 * need:
+        tries += 1
+        u = sample(rng)
+        if u.text in seen_text or u.text in held_text:
+            continue
+        if all(t in seen_tokens for t in (*u.words, *u.glosses)):
+            held.append(u)
+            held_text.add(u.text)
+        elif len(fallback) < need and u.text not in {f.text for f in fallback}:
+            fallback.append(u)
+    unseen = 0
+    for u in fallback:
+        if len(held) >= need:
+            break
+        held.append(u)
+        unseen += 1
+    if len(held) < need:  # pragma: no cover - the grammars have thousands of sentences
+        raise DataError(f"could not find {need} dev/test sentences unseen in train")
+    return {"train": train, "dev": held[:n_dev], "test": held[n_dev:]}, unseen
+
+
+SIGNER_WEIGHTS = (16, 14, 12, 12, 11, 10, 9, 9, 8, 8)  # uneven, as real corpora
+
+
+def _assign_signers(n: int, pool: list[Signer], rng: random.Random) -> list[int]:
+    weights = [SIGNER_WEIGHTS[s.id - 1] for s in pool]
+    return [rng.choices(pool, weights=weights)[0].id - 1 for _ in range(n)]
+
+
+def _iter_results(jobs: list[ClipJob], workers: int) -> Iterator[dict]:
+    if workers <= 1 or len(jobs) < 8:
+        for job in jobs:
+            yield render_clip(job)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ctx.Pool(workers) as pool:
+        yield from pool.imap(render_clip, jobs, chunksize=4)
+
+
+def _json_bytes(obj) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _pretty_json_bytes(obj) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _prepare_out(out: Path, layout: Layout, overwrite: bool) -> None:
+    ours = [*layout.top_dirs, "groundtruth"]
+    if out.exists() and not out.is_dir():
+        raise DataError(f"{out}: exists and is not a folder")
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            raise DataError(
+                f"{out}: folder exists and is not empty; pass overwrite (--overwrite) to replace "
+                "a corpus there"
+            )
+        for name in ours:
+            if (out / name).is_dir():
+                shutil.rmtree(out / name)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"{out}: cannot create the folder ({exc.strerror or exc})") from None
+
+
+def generate_corpus(
+    out: Path | str,
+    preset: str = "demo",
+    fmt: str = "phoenix14t",
+    seed: int = 0,
+    signer_independent: bool = False,
+    workers: int = 2,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> dict:
+    """Render a synthetic corpus into ``out`` and return its manifest (also written to
+    ``out/groundtruth/manifest.json``)."""
+    if preset not in PRESETS:
+        raise DataError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    if fmt not in LAYOUTS:
+        raise DataError(f"unknown format {fmt!r}; choose one of {', '.join(LAYOUTS)}")
+    p = PRESETS[preset]
+    layout = LAYOUTS[fmt]
+    out = Path(out)
+    _prepare_out(out, layout, overwrite)
+    lang = layout.lang
+    rng = random.Random(f"sign2gpt-synth/{seed}/{fmt}/{preset}")
+    splits, unseen = _sample_splits(lang, p.counts, rng)
+
+    signers = list(signers_for(fmt))
+    held_out = signers[-2:] if signer_independent else []
+    pools = {
+        "train": [s for s in signers if s not in held_out],
+        "dev": held_out or signers,
+        "test": held_out or signers,
+    }
+    jobs: list[ClipJob] = []
+    records: list[tuple[ClipJob, Utterance]] = []
+    names = layout.namer()
+    for split in SPLITS:
+        utts = splits[split]
+        who = _assign_signers(len(utts), pools[split], rng)
+        for u, signer_idx in zip(utts, who):
+            index = len(jobs)
+            name = names(u, signer_idx, split)
+            frame_dir, pattern, first, image_format = layout.frames(out, split, name)
+            job = ClipJob(
+                index=index,
+                name=name,
+                split=split,
+                signer=signer_idx,
+                glosses=u.glosses,
+                markers=u.markers,
+                frame_dir=str(frame_dir),
+                frame_pattern=pattern,
+                first_index=first,
+                image_format=image_format,
+                seed=f"sign2gpt-synth/{seed}/{fmt}/{preset}/clip/{index}",
+                lang=lang,
+                size=p.size,
+                timing=p.timing,
+                broken_share=p.broken_share,
+                empty_share=p.empty_share,
+                supersample=p.supersample,
+                text=u.text,
+                romanised=u.romanised,
+                romanised_text=" ".join(grammar_zh.LEXICON[w][0] for w in u.words)
+                if lang == "zh"
+                else "",
+                gt_path=str(out / "groundtruth" / split / f"{name}.json"),
+            )
+            jobs.append(job)
+            records.append((job, u))
+
+    lexicon_for(lang)  # build once before forking
+    gt_root = out / "groundtruth"
+    results: list[dict] = []
+    bar = tqdm(
+        _iter_results(jobs, workers),
+        total=len(jobs),
+        desc=f"synth {preset}/{fmt}",
+        unit="clip",
+        file=sys.stderr,
+        disable=not progress,
+    )
+    try:
+        results.extend(bar)
+        layout.write_annotations(out, [(job, u, gt) for (job, u), gt in zip(records, results)])
+        lexicon = lexicon_for(lang)
+        (gt_root / "lexicon.json").write_bytes(
+            _pretty_json_bytes({g: s.to_json() for g, s in sorted(lexicon.items())})
+        )
+    except OSError as exc:
+        raise DataError(f"{out}: cannot write the corpus ({exc.strerror or exc})") from None
+    total = sum(r["num_frames"] for r in results)
+    bad = []
+    for (job, _), r in zip(records, results):
+        for kind, key in (("truncated", "broken_frames"), ("empty", "empty_frames")):
+            for i in r[key]:
+                path = Path(job.frame_dir) / job.frame_pattern.format(i + job.first_index)
+                bad.append({"path": path.relative_to(out).as_posix(), "kind": kind})
+    bad.sort(key=lambda b: b["path"])
+    n_trunc = sum(b["kind"] == "truncated" for b in bad)
+    words = {w for _, u in records for w in u.words}
+    used = {s.id - 1 for s in signers}
+    manifest = {
+        "generator": "sign2gpt.synth",
+        "version": VERSION,
+        "format": fmt,
+        "preset": preset,
+        "seed": seed,
+        "lang": lang,
+        "signer_independent": signer_independent,
+        "frame_size": list(p.size),
+        "fps": FPS,
+        "timing": asdict(p.timing),
+        "counts": {s: len(splits[s]) for s in SPLITS},
+        "sentences": {
+            "train_unique": len({u.text for u in splits["train"]}),
+            "dev_test_with_unseen_words": unseen,
+        },
+        "frames": {"total": total, "truncated": n_trunc, "empty": len(bad) - n_trunc},
+        "bad_frame_share": round(len(bad) / total, 6) if total else 0.0,
+        "bad_frames": bad,
+        "glosses": len({g for _, u in records for g in u.glosses}),
+        "lexicon_glosses": len(lexicon),
+        "word_forms": len(words),
+        "signers": [
+            {
+                **s.to_json(),
+                "clips": {
+                    sp: sum(1 for j, _ in records if j.split == sp and j.signer == s.id - 1)
+                    for sp in SPLITS
+                },
+            }
+            for s in SIGNERS
+            if s.id - 1 in used
+        ],
+        "held_out_signers": [s.name for s in held_out],
+        "example_clip": Path(jobs[0].frame_dir).relative_to(out).as_posix(),
+        "keypoint_names": list(KEYPOINT_NAMES),
+        "conventions": {
+            "frame_index": "0-based position in the clip's sorted frame files",
+            "span": "glosses[].start inclusive, glosses[].end exclusive (frame indices)",
+            "keypoints": "pixels of the stored frame, x right, y down; per frame, in "
+            "keypoint_names order; points of a hand hidden behind the other are still given",
+            "frame_gloss": "index into glosses of the sign shown by each frame, -1 = transition "
+            "or rest",
+        },
+    }
+    try:
+        (gt_root / "manifest.json").write_bytes(_pretty_json_bytes(manifest))
+    except OSError as exc:
+        raise DataError(f"{gt_root}: cannot write the manifest ({exc.strerror or exc})") from None
+    return manifest

@@ -1,0 +1,253 @@
+"""Frames per second delivered as 224x224 normalised tensors: raw PNG frame folders vs the
+prepared store, same clips, same sampling and transforms, 2 DataLoader workers, one run.
+
+    .venv/bin/python benchmarks/data_throughput.py [--clips 40] [--frames 120] [--workers 2]
+
+The corpus: the synthetic corpus (``sign2gpt.synth``, Phoenix14T layout) when it renders
+210x260 frames, otherwise a corpus written here in the Phoenix14T layout at 210x260 with
+camera-like noise, calibrated to about 48 KB per PNG (the real Phoenix14T frames are ~40 KB:
+a 39 GB release for ~950k frames). Both pipelines read the same clips through the same
+``SignClipDataset`` (frame sampling of SPEC section 5, then the training augmentation or the
+evaluation transform); only the frame source differs. Prints frames/s of each, the ratio, the
+preparation time, peak memory (main process and the largest worker) and sizes on disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import DataLoader
+
+from sign2gpt.config import DataConfig
+from sign2gpt.data.dataset import FolderSource, SignClipDataset, collate_clips
+from sign2gpt.data.readers import read_dataset
+from sign2gpt.data.sampler import LengthBucketSampler
+from sign2gpt.data.store import FrameStore, clip_file_jpegs, prepare_dataset
+
+NOISE = 0.5  # sensor noise (grey levels): about 48 KB per PNG, like the real corpus
+
+
+def background(clip: int) -> np.ndarray:
+    """A clip's static 260x210 scene: smooth studio background and a dark torso."""
+    h, w = 260, 210
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    img = np.empty((h, w, 3), np.float32)
+    img[..., 0] = 90 + 40 * np.sin(xx / 37 + clip)
+    img[..., 1] = 110 + 30 * np.cos(yy / 53 - clip)
+    img[..., 2] = 140 + 0.2 * xx
+    img[((xx - 105) / 55) ** 2 + ((yy - 200) / 80) ** 2 < 1] = (40, 50, 70)
+    return img
+
+
+def scene(bg: np.ndarray, clip: int, index: int, rng: np.random.Generator) -> np.ndarray:
+    """Frame ``index``: the background, two moving 'hands', sensor noise."""
+    img = bg.copy()
+    yy, xx = np.ogrid[0 : bg.shape[0], 0 : bg.shape[1]]
+    for k, phase in enumerate((0.0, 1.7)):
+        cx = 105 + 60 * np.sin(index / 9 + phase + clip)
+        cy = 130 + 40 * np.cos(index / 7 + phase)
+        img[((xx - cx) ** 2 + (yy - cy) ** 2) < 15**2] = (220, 180 - 30 * k, 150)
+    img += rng.normal(0, NOISE, img.shape).astype(np.float32)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def write_corpus(root: Path, clips: int, frames: int) -> None:
+    """Phoenix14T layout: all clips in train (one each in dev and test for completeness)."""
+    ann = root / "annotations" / "manual"
+    ann.mkdir(parents=True, exist_ok=True)
+    splits = ["dev", "test"] + ["train"] * (clips - 2)
+    header = "name|video|start|end|speaker|orth|translation"
+    rows: dict[str, list[str]] = {"train": [header], "dev": [header], "test": [header]}
+    rng = np.random.default_rng(0)
+    for c, split in enumerate(splits):
+        name = f"bench_{c:04d}"
+        n = int(frames * rng.uniform(0.6, 1.4))
+        rows[split].append(f"{name}|{name}/1/*.png|-1|-1|Signer{c % 9:02d}|X|satz {c}")
+        folder = root / "features" / "fullFrame-210x260px" / split / name
+        folder.mkdir(parents=True, exist_ok=True)
+        bg = background(c)
+        for i in range(n):
+            buf = io.BytesIO()
+            Image.fromarray(scene(bg, c, i, rng)).save(buf, format="PNG")
+            (folder / f"images{i + 1:04d}.png").write_bytes(buf.getvalue())
+    for split, lines in rows.items():
+        (ann / f"PHOENIX-2014-T.{split}.corpus.csv").write_text("\n".join(lines) + "\n")
+
+
+def synth_corpus(root: Path) -> bool:
+    """The synthetic corpus, when the generator exists and renders 210x260 frames."""
+    try:
+        from sign2gpt.synth import PRESETS, generate_corpus
+    except ImportError:
+        return False
+    if tuple(PRESETS["tiny"].size) != (210, 260):
+        return False  # its frames are small (made for speed); not a fair PNG-decoding test
+    generate_corpus(root, preset="tiny", fmt="phoenix14t", seed=0, progress=False)
+    return True
+
+
+def du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def decode_costs(records: list, store: FrameStore, n: int = 200) -> dict[str, float]:
+    """Single-process decode time per frame (best of 3) of the same frames: the corpus PNG,
+    the store's JPEG with simplejpeg (what the store uses) and with Pillow."""
+    from sign2gpt.data.frames import decode_image, list_frame_files
+
+    pngs = [p.read_bytes() for p in list_frame_files(records[0].source)][:n]
+    jpegs = clip_file_jpegs(store.path / store.by_id[records[0].id]["file"])[:n]
+
+    def best(fn, items) -> float:
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            for item in items:
+                fn(item)
+            times.append((time.perf_counter() - t) / len(items) * 1e3)
+        return min(times)
+
+    def pil(data: bytes) -> np.ndarray:
+        with Image.open(io.BytesIO(data)) as im:
+            return np.asarray(im.convert("RGB"))
+
+    return {
+        "PNG 210x260 (Pillow)": best(pil, pngs),
+        "JPEG 256x256 (simplejpeg)": best(decode_image, jpegs),
+        "JPEG 256x256 (Pillow)": best(pil, jpegs),
+    }
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the loader workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def measure(dataset: SignClipDataset, workers: int, batch_size: int, epoch: int) -> tuple:
+    """One pass: (frames/s after the first batch (worker start-up excluded), CPU ms per
+    frame of the main process and the workers together, whole pass)."""
+    dataset.set_epoch(epoch)
+    sampler = LengthBucketSampler(dataset.lengths, batch_size, shuffle=True, seed=0)
+    sampler.set_epoch(epoch)
+    loader = DataLoader(
+        dataset, batch_sampler=sampler, collate_fn=collate_clips, num_workers=workers
+    )
+    frames, total, start = 0, 0, None
+    cpu0 = cpu_seconds()
+    for batch in loader:
+        assert batch["frames"].shape[1:] == (3, 224, 224)
+        total += batch["frames"].shape[0]
+        if start is None:
+            start = time.perf_counter()  # the clock starts once the first batch arrived
+            continue
+        frames += batch["frames"].shape[0]
+    del loader  # workers exit: their CPU time is counted
+    assert start is not None
+    return frames / (time.perf_counter() - start), (cpu_seconds() - cpu0) / total * 1e3
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=int, default=32)
+    parser.add_argument("--frames", type=int, default=100, help="mean frames per clip")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved passes per setting")
+    parser.add_argument("--dir", help="work folder (default: a temporary one, removed)")
+    parser.add_argument("--corpus", choices=["auto", "fixture"], default="auto")
+    args = parser.parse_args()
+
+    work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="s2g-bench-"))
+    corpus, store = work / "corpus", work / "store"
+    try:
+        fixture = "Phoenix14T-layout corpus written by this script (210x260 PNG, noise)"
+        if corpus.exists():
+            made = f"existing corpus {corpus}"
+        elif args.corpus == "auto" and synth_corpus(corpus):
+            made = "synthetic corpus (sign2gpt.synth, preset tiny)"
+        else:
+            shutil.rmtree(corpus, ignore_errors=True)
+            write_corpus(corpus, args.clips, args.frames)
+            made = fixture
+        records = read_dataset("phoenix14t", corpus)
+        train = [r for r in records if r.split == "train"]
+        pngs = list(corpus.rglob("*.png"))
+        t0 = time.perf_counter()
+        summary = prepare_dataset("phoenix14t", corpus, store, workers=args.workers, progress=False)
+        prep_s = time.perf_counter() - t0
+
+        cfg = DataConfig()  # image 224, store 256, stride 2, ImageNet normalisation
+        print(f"corpus: {made}")
+        print(
+            f"  {len(train)} training clips, {sum(1 for p in pngs)} PNG frames, "
+            f"{du(corpus / 'features') / len(pngs) / 1e3:.1f} KB per PNG"
+        )
+        print(
+            f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+            f"torch {torch.__version__}; {args.workers} DataLoader workers, batch {args.batch_size}"
+        )
+        print(
+            f"prepare: {summary.frames_used} frames in {prep_s:.1f} s "
+            f"({summary.frames_used / prep_s:.0f} frames/s, {args.workers} workers)"
+        )
+        print(f"load average at start: {os.getloadavg()[0]:.1f}")
+        for name, ms in decode_costs(train, FrameStore(store)).items():
+            print(f"decode only, one process: {name:26s} {ms:.3f} ms per frame")
+        sources = {"raw PNG folders": FolderSource(records), "prepared store": FrameStore(store)}
+        fps: dict[tuple[str, str], list[float]] = {}
+        cpu: dict[tuple[str, str], list[float]] = {}
+        # Interleaved rounds, best of each: other work on the machine slows single passes.
+        for round_ in range(args.rounds):
+            for mode in ("train", "eval"):
+                for name, source in sources.items():
+                    ds = SignClipDataset(source, "train", cfg, train=mode == "train", seed=0)
+                    f, c = measure(ds, args.workers, args.batch_size, round_)
+                    fps.setdefault((mode, name), []).append(f)
+                    cpu.setdefault((mode, name), []).append(c)
+        for mode in ("train", "eval"):
+            for name in sources:
+                best, med = max(fps[mode, name]), float(np.median(cpu[mode, name]))
+                print(
+                    f"{mode:5s} transform, {name:16s}: {best:7.0f} frames/s "
+                    f"(best of {args.rounds}), {med:.2f} CPU ms per frame"
+                )
+            ratio = max(fps[mode, "prepared store"]) / max(fps[mode, "raw PNG folders"])
+            cpu_ratio = np.median(cpu[mode, "raw PNG folders"]) / np.median(
+                cpu[mode, "prepared store"]
+            )
+            print(
+                f"{mode:5s} transform: prepared store / raw PNG = {ratio:.2f}x frames/s, "
+                f"{cpu_ratio:.2f}x less CPU per frame"
+            )
+        print(f"load average at end: {os.getloadavg()[0]:.1f}")
+        main_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"peak memory: main process {main_peak:.0f} MB, largest worker {worker_peak:.0f} MB")
+        raw_bytes, store_bytes = du(corpus / "features"), du(store)
+        print(
+            f"on disk: raw PNG frames {raw_bytes / 1e6:.1f} MB, prepared store "
+            f"{store_bytes / 1e6:.1f} MB ({store_bytes / raw_bytes:.2f}x), "
+            f"{store_bytes / max(summary.frames_used, 1) / 1e3:.1f} KB per frame"
+        )
+    finally:
+        if not args.dir:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

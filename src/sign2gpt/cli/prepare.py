@@ -1,0 +1,61 @@
+"""sign2gpt prepare: convert a corpus to a prepared frame store for fast training."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+NAME = "prepare"
+HELP = "convert a dataset to a prepared frame store (JPEG frames packed per clip + index)"
+DESCRIPTION = """\
+Reads a corpus (phoenix14t, csl-daily, how2sign or your own manifest), decodes every clip,
+stretches its frames to SIZE x SIZE, and packs them as JPEG into one file per clip with an index
+(index.jsonl: id, split, signer, text, frame count). Training reads from this store.
+
+Broken or empty frames are replaced by their nearest readable neighbour and counted; a clip with
+no readable frame is skipped and listed; a missing file, column or folder, or an unreadable
+video, stops with one line naming it. Parallel over clips (--workers), resumable (run the same
+command again after an interruption: finished clips are kept, the rest is done) and idempotent.
+
+examples:
+  sign2gpt prepare --dataset phoenix14t --root data/PHOENIX-2014-T --out stores/phoenix14t
+  sign2gpt prepare --dataset manifest --root my_corpus/manifest.csv --out stores/mine --workers 8
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dataset",
+        required=True,
+        choices=["phoenix14t", "csl-daily", "how2sign", "manifest"],
+        help="corpus layout",
+    )
+    parser.add_argument(
+        "--root", required=True, help="corpus folder (for manifest: the manifest file or folder)"
+    )
+    parser.add_argument("--out", required=True, help="store folder to write (or to finish)")
+    parser.add_argument("--size", type=int, default=256, help="stored frame size (default 256)")
+    parser.add_argument("--quality", type=int, default=90, help="JPEG quality (default 90)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="parallel processes (default: number of CPUs)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sign2gpt.data.store import prepare_dataset
+
+    summary = prepare_dataset(
+        args.dataset,
+        args.root,
+        args.out,
+        size=args.size,
+        quality=args.quality,
+        workers=args.workers,
+        progress=not args.quiet,
+    )
+    print(summary.format())
+    return 0

@@ -1,0 +1,182 @@
+"""The training / evaluation dataset over a prepared store, and the packing collate.
+
+Determinism: a training item draws its frames and augmentation from a generator seeded by
+(seed, epoch, index), so results do not depend on the number of DataLoader workers or on which
+worker gets the item; call ``set_epoch`` each epoch (the training module does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset, get_worker_info
+
+from sign2gpt.config import DataConfig
+from sign2gpt.data.augment import ClipAugment, draw_augment, transform_frames
+from sign2gpt.data.frames import list_frame_files, read_clip, read_frame_files, resize_frame
+from sign2gpt.data.records import ClipRecord
+from sign2gpt.data.sampling import num_sampled, sample_indices
+from sign2gpt.data.store import FrameStore
+from sign2gpt.errors import DataError
+
+CHUNK_FRAMES = 16
+
+
+class FrameSource(Protocol):
+    """What the dataset reads from: a :class:`FrameStore` or a :class:`FolderSource`."""
+
+    clips: list[dict[str, Any]]
+
+    def read_frames(self, clip_id: str, indices: Sequence[int]) -> np.ndarray: ...
+
+
+class FolderSource:
+    """Frames straight from a corpus' frame folders or videos, without a prepared store
+    (inference on a folder, and the baseline of ``benchmarks/data_throughput.py``).
+
+    Frame folders are read frame by frame (broken frames replaced by the nearest readable one);
+    a video is decoded whole on each read. ``size`` stretches frames to size x size as the
+    store does; None keeps them (the transforms resize anyway)."""
+
+    def __init__(self, records: Sequence[ClipRecord], size: int | None = None) -> None:
+        self.size = size
+        self.records = {r.id: r for r in records}
+        self._files: dict[str, list[Path]] = {}
+        self.clips: list[dict[str, Any]] = []
+        for r in records:
+            if r.is_video:
+                num = len(read_clip(r.source, r.start, r.end, size).frames)
+            else:
+                self._files[r.id] = list_frame_files(r.source)
+                num = len(self._files[r.id])
+            if num == 0:
+                raise DataError(f"{r.source}: no frames (clip {r.id})")
+            row = {k: getattr(r, k) for k in ("id", "split", "signer", "text", "gloss")}
+            self.clips.append({**row, "num_frames": num})
+
+    def read_frames(self, clip_id: str, indices: Sequence[int]) -> np.ndarray:
+        record = self.records[clip_id]
+        if clip_id in self._files:
+            frames = read_frame_files(self._files[clip_id], indices)
+            if self.size is not None:
+                frames = np.stack([resize_frame(f, self.size) for f in frames])
+            return frames
+        clip = read_clip(record.source, record.start, record.end, self.size)
+        return clip.frames[np.asarray(indices, dtype=np.int64)]
+
+
+class SignClipDataset(Dataset):
+    """Clips of one split. Item: ``dict(id, text, signer, frames)`` with frames (T, 3, S, S)
+    float32 normalised (S = cfg.image_size), sampled and augmented per SPEC section 5.
+
+    ``store``: a prepared store folder (or an open FrameStore / FolderSource). ``lengths`` are
+    the evaluation frame counts, for length-bucketed batching."""
+
+    def __init__(
+        self,
+        store: str | Path | FrameSource,
+        split: str,
+        cfg: DataConfig,
+        train: bool,
+        seed: int = 0,
+    ) -> None:
+        self.source: FrameSource = FrameStore(store) if isinstance(store, (str, Path)) else store
+        self.split = split
+        self.cfg = cfg
+        self.train = train
+        self.seed = int(seed)
+        self.epoch = 0
+        self.clips = [row for row in self.source.clips if row["split"] == split]
+        if not self.clips:
+            found = sorted({row["split"] for row in self.source.clips})
+            where = getattr(self.source, "path", "the frame source")
+            raise DataError(f"{where}: no clips in split {split!r} (found: {', '.join(found)})")
+        self.ids: list[str] = [row["id"] for row in self.clips]
+        self.lengths: list[int] = [num_sampled(int(r["num_frames"]), cfg) for r in self.clips]
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+    def _plan(self, index: int) -> tuple[dict[str, Any], np.ndarray, ClipAugment | None]:
+        """Which frames of clip ``index`` and which augmentation (one draw per clip)."""
+        row = self.clips[index]
+        if not self.train:
+            return row, sample_indices(int(row["num_frames"]), self.cfg, False), None
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        idx = sample_indices(int(row["num_frames"]), self.cfg, True, rng)
+        return row, idx, draw_augment(self.cfg.augment, rng, self.cfg.store_size)
+
+    def _fill(
+        self, row: dict[str, Any], idx: np.ndarray, params: ClipAugment | None, out: torch.Tensor
+    ) -> None:
+        # Decode and transform a few frames at a time: the intermediate buffers stay small
+        # (cache-sized, reused by the allocator) whatever the clip length.
+        for c in range(0, len(idx), CHUNK_FRAMES):
+            part = self.source.read_frames(row["id"], idx[c : c + CHUNK_FRAMES])
+            transform_frames(part, params, self.cfg, out=out[c : c + CHUNK_FRAMES])
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        return self.__getitems__([index])[0]
+
+    def __getitems__(self, indices: list[int]) -> list[dict[str, Any]]:
+        """A batch of items whose frames are consecutive views of one packed tensor (in shared
+        memory inside a DataLoader worker), so :func:`collate_clips` needs no copy."""
+        plans = [self._plan(int(i)) for i in indices]
+        size = self.cfg.image_size
+        packed = _frames_buffer(sum(len(idx) for _, idx, _ in plans), size)
+        items, pos = [], 0
+        for row, idx, params in plans:
+            frames = packed[pos : pos + len(idx)]  # (T, 3, S, S)
+            self._fill(row, idx, params, frames)
+            pos += len(idx)
+            items.append(
+                {"id": row["id"], "text": row["text"], "signer": row["signer"], "frames": frames}
+            )
+        return items
+
+
+def _frames_buffer(total: int, size: int) -> torch.Tensor:
+    """(total, 3, size, size) float32, in shared memory when in a DataLoader worker: written
+    once there, the batch reaches the main process without a copy."""
+    shape = (total, 3, size, size)
+    if get_worker_info() is None:
+        return torch.empty(shape, dtype=torch.float32)
+    storage = torch.UntypedStorage._new_shared(total * 3 * size * size * 4)
+    return torch.empty(0, dtype=torch.float32).set_(storage, 0, shape)
+
+
+def _packed_base(frames: list[torch.Tensor]) -> torch.Tensor | None:
+    """The packed tensor when ``frames`` are its consecutive slices covering all of it."""
+    base = frames[0]._base
+    if base is None or base.dim() != 4 or not base.is_contiguous():
+        return None
+    ptr = base.data_ptr()
+    for f in frames:
+        if f._base is not base or f.data_ptr() != ptr or not f.is_contiguous():
+            return None
+        ptr += f.numel() * f.element_size()
+    return base if ptr == base.data_ptr() + base.numel() * base.element_size() else None
+
+
+def collate_clips(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pack a batch: ``frames`` (sum T_i, 3, S, S) with no padded frames, ``lengths`` (B,),
+    ``ids``, ``texts``, ``signers``."""
+    frames = [item["frames"] for item in items]
+    lengths = torch.tensor([f.shape[0] for f in frames], dtype=torch.long)
+    packed = _packed_base(frames)  # items from SignClipDataset.__getitems__: already packed
+    if packed is None:
+        packed = torch.cat(frames, dim=0)
+    return {
+        "frames": packed,
+        "lengths": lengths,
+        "ids": [item["id"] for item in items],
+        "texts": [item["text"] for item in items],
+        "signers": [item["signer"] for item in items],
+    }

@@ -12,7 +12,20 @@ from sign2gpt.errors import Sign2GPTError
 
 # One module per subcommand under sign2gpt.cli; each defines NAME, HELP and
 # ``add_arguments(parser)`` + ``run(args) -> int``. Listed in the order `--help` shows them.
-COMMANDS: list[str] = []
+COMMANDS: list[str] = [
+    "synth",
+    "prepare",
+    "pseudo-gloss",
+    "lm-pretrain",
+    "pretrain",
+    "train",
+    "extract-features",
+    "evaluate",
+    "translate",
+    "score",
+    "summary",
+    "demo",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -138,13 +138,19 @@ def build_prototypes(cfg: Config, vocab: list[str], tokenizer: Any) -> torch.Ten
 
 def make_trainer(cfg: Config, module: Sign2GPTModule, out_dir: Path) -> L.Trainer:
     train = cfg.train
-    checkpoint = ModelCheckpoint(
+    best = ModelCheckpoint(
         dirpath=out_dir / "checkpoints",
         filename="best-{epoch}",
         monitor=module.monitor,
         mode="max",
         save_top_k=1,
+    )
+    # last.ckpt every `checkpoint_every_steps` steps: a killed run loses at most that many.
+    periodic = ModelCheckpoint(
+        dirpath=out_dir / "checkpoints",
+        save_top_k=0,
         save_last=True,
+        every_n_train_steps=max(1, train.checkpoint_every_steps),
     )
     loggers = [CSVLogger(out_dir / "logs", name="", version="")]
     loggers.append(TensorBoardLogger(out_dir / "logs", name="tensorboard", version=""))
@@ -160,7 +166,7 @@ def make_trainer(cfg: Config, module: Sign2GPTModule, out_dir: Path) -> L.Traine
         check_val_every_n_epoch=train.val_every_epochs,
         log_every_n_steps=train.log_every_steps,
         limit_val_batches=train.limit_val_batches,
-        callbacks=[checkpoint, LearningRateMonitor("step"), TQDMProgressBar(refresh_rate=5)],
+        callbacks=[best, periodic, LearningRateMonitor("step"), TQDMProgressBar(refresh_rate=5)],
         logger=loggers,
         use_distributed_sampler=False,  # LengthBucketSampler shards by itself
         num_sanity_val_steps=0,

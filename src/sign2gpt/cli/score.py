@@ -1,0 +1,45 @@
+"""sign2gpt score: BLEU-1..4 and ROUGE-L of any hypothesis file against a reference file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+NAME = "score"
+HELP = "score a hypothesis file against a reference file (BLEU-1..4, ROUGE-L)"
+DESCRIPTION = """\
+Scores translations exactly as `sign2gpt evaluate` does (SPEC section 6): corpus BLEU-1..4 with
+sacreBLEU (tokenize none, lowercased words for de/en, one token per character for zh) and the
+MS-COCO sentence-level ROUGE-L (beta 1.2) averaged over sentences. Both files hold one sentence
+per line, UTF-8, paired line by line; an empty hypothesis line is allowed and scores 0.
+The exact settings are printed under the table.
+
+example: sign2gpt score --hyp runs/demo/test.hyp.txt --ref runs/demo/test.ref.txt --lang de
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--hyp", required=True, help="hypotheses, one sentence per line")
+    parser.add_argument("--ref", required=True, help="references, one sentence per line")
+    parser.add_argument("--lang", required=True, choices=["de", "en", "zh"], help="target language")
+    parser.add_argument("--json", metavar="OUT", help="also write the scores and settings as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sign2gpt.errors import DataError
+    from sign2gpt.evaluate.metrics import format_table, score_files, settings
+
+    scores = score_files(args.hyp, args.ref, args.lang)
+    print(format_table(scores))
+    print(f"settings: {settings(args.lang)}")
+    if args.json:
+        out = Path(args.json)
+        payload = {**scores, "lang": args.lang, "hyp": args.hyp, "ref": args.ref}
+        payload["settings"] = settings(args.lang)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        except OSError as exc:
+            raise DataError(f"{out}: cannot write ({exc.strerror})") from None
+    return 0

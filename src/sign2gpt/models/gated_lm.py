@@ -1,0 +1,602 @@
+"""The frozen language model with a zero-gated sign branch and LoRA in every layer (SPEC section 4).
+
+Per decoder layer, on top of the frozen self-attention:
+
+- LoRA (rank 4) on the q, k, v and output projections of the self-attention;
+- a parallel sign branch inside the attention: the sign memory is normalised by the layer's
+  frozen pre-attention LayerNorm and projected by the layer's frozen k and v projections plus
+  their own rank-4 "adapter" LoRAs; queries come from the text stream (frozen q + adapter LoRA);
+  no causal mask over the sign positions, sign padding masked. Per head a gate g (init 0,
+  clamped to [0, 1] with a straight-through gradient):
+  ``GatedAttention(Q, K, V) = (g * softmax(Q K^T / sqrt(d_k))) V``, added to the self-attention
+  output before the output projection.
+
+How it is attached. The Hugging Face model stays intact (same classes, same state-dict keys, so a
+stock checkpoint loads with strict key checking); :class:`GatedLM` owns every trainable tensor
+in ``self.adapters`` (one :class:`GatedLayerAdapter` per layer) and acts on the frozen modules
+through hooks, in the order the attention calls them:
+
+1. a pre-hook on the attention module takes the per-call :class:`SignContext` out of the
+   keyword arguments (transformers >= 5 passes ``**kwargs`` from the ``*ForCausalLM`` down to
+   every attention module, also inside gradient checkpointing and ``generate``);
+2. a forward hook on ``q_proj`` sees the normalised text stream and the frozen query: it runs
+   the gated sign attention and keeps its output for step 3;
+3. a pre-hook on the output projection adds the gated sign output to its input.
+
+The LoRAs of q, k, v, o are forward hooks as well (:meth:`sign2gpt.models.lora.LoRA.attach`).
+The sign memory's own keys and values are computed with the frozen weights directly
+(``F.linear``), so the self-attention LoRA never touches them.
+
+Generation. :meth:`GatedLM.generate` calls Hugging Face ``generate`` (beam search) on the frozen
+model and hands it the sign memory through a forward pre-hook that adds the same
+``sign_context`` keyword to every step. The sign keys/values are computed once per layer on the
+first step and kept in the :class:`SignContext` (expanded to the beams; every beam of a clip
+shares them, so the beam reordering of the cache never needs to touch them); the
+self-attention cache only ever holds the text tokens. This avoids the trap of passing
+``encoder_hidden_states`` to XGLM, whose cross-attention cache shares the self-attention one.
+
+Other decoder-only models: :data:`LAYOUTS` names the attribute paths per ``model_type`` (XGLM
+and Llama-style models are listed; grouped-query attention is handled).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+import transformers
+from torch import nn
+from transformers import (
+    AutoConfig,
+    AutoModelForCausalLM,
+    GenerationConfig,
+    PretrainedConfig,
+    PreTrainedModel,
+    XGLMConfig,
+)
+
+from sign2gpt.config import ConfigError, LMConfig
+from sign2gpt.errors import CheckpointError
+from sign2gpt.models.lora import LoRA
+
+log = logging.getLogger(__name__)
+
+RANDOM_INIT_SEED = 0  # a random LM ("" pretrained) is rebuilt identically from its sizes
+IGNORE_INDEX = -100
+SIGN_CONTEXT_KWARG = "sign_context"
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+LORA_TARGETS = ("q", "k", "v", "o")
+
+
+# --------------------------------------------------------------------------------------------
+# where the parts of a decoder-only LM live
+
+
+@dataclass(frozen=True)
+class DecoderLayout:
+    """Attribute names of a Hugging Face decoder-only LM (``*ForCausalLM``)."""
+
+    layers: str  # dotted path from the model to the list of decoder layers
+    attention: str  # the self-attention module, on a layer
+    norm: str  # the norm applied to the layer input before the self-attention, on a layer
+    q: str  # projections, on the attention module
+    k: str
+    v: str
+    o: str
+
+
+LAYOUTS: dict[str, DecoderLayout] = {
+    "xglm": DecoderLayout(
+        "model.layers",
+        "self_attn",
+        "self_attn_layer_norm",
+        "q_proj",
+        "k_proj",
+        "v_proj",
+        "out_proj",
+    ),
+    "llama": DecoderLayout(
+        "model.layers", "self_attn", "input_layernorm", "q_proj", "k_proj", "v_proj", "o_proj"
+    ),
+}
+
+
+def decoder_layer_classes() -> tuple[type[nn.Module], ...]:
+    """The repeated decoder-layer classes of the supported LMs (FSDP auto-wrap units)."""
+    from transformers.models.llama.modeling_llama import LlamaDecoderLayer
+    from transformers.models.xglm.modeling_xglm import XGLMDecoderLayer
+
+    return (XGLMDecoderLayer, LlamaDecoderLayer)
+
+
+def layout_of(lm: PreTrainedModel) -> DecoderLayout:
+    model_type = getattr(lm.config, "model_type", "")
+    if model_type not in LAYOUTS:
+        raise ConfigError(
+            f"language model type {model_type!r} has no gated-branch layout "
+            f"(supported: {', '.join(sorted(LAYOUTS))})"
+        )
+    return LAYOUTS[model_type]
+
+
+def _attr_path(obj: Any, dotted: str) -> Any:
+    for name in dotted.split("."):
+        obj = getattr(obj, name)
+    return obj
+
+
+# --------------------------------------------------------------------------------------------
+# loading the frozen LM
+
+
+def xglm_config(cfg: LMConfig) -> XGLMConfig:
+    """The Hugging Face config of an XGLM with the sizes of ``cfg`` (XGLM defaults otherwise)."""
+    if cfg.d_model % cfg.attention_heads:
+        raise ConfigError(
+            f"lm.d_model {cfg.d_model} is not divisible by attention_heads {cfg.attention_heads}"
+        )
+    return XGLMConfig(
+        vocab_size=cfg.vocab_size,
+        d_model=cfg.d_model,
+        num_layers=cfg.num_layers,
+        attention_heads=cfg.attention_heads,
+        ffn_dim=cfg.ffn_dim,
+        max_position_embeddings=cfg.max_position_embeddings,
+    )
+
+
+def local_lm_config(source: str) -> PretrainedConfig | None:
+    """The config of a local model folder (no weights read), None for a hub id or no folder."""
+    if not source or not (Path(source) / "config.json").is_file():
+        return None
+    try:
+        return AutoConfig.from_pretrained(source)
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(
+            f"{Path(source) / 'config.json'}: not a model config ({exc})"
+        ) from None
+
+
+def _random_lm(config: PretrainedConfig, device: torch.device, dtype: torch.dtype) -> Any:
+    if device.type == "meta":
+        with torch.device("meta"):
+            return AutoModelForCausalLM.from_config(config).to(dtype)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(RANDOM_INIT_SEED)
+        model = AutoModelForCausalLM.from_config(config)
+    return model.to(device=device, dtype=dtype)
+
+
+def _pretrained_lm(source: str, dtype: torch.dtype) -> Any:
+    try:
+        model, info = AutoModelForCausalLM.from_pretrained(
+            source, dtype=dtype, output_loading_info=True
+        )
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"{source}: cannot load the language model ({exc})") from None
+    # Old checkpoints may carry tables that the model rebuilds as (non-persistent) buffers,
+    # e.g. XGLM's sinusoidal positions: harmless. Any other difference is an error.
+    buffers = {name for name, _ in model.named_buffers()}
+    bad = {
+        "missing keys": sorted(info.get("missing_keys") or []),
+        "unexpected keys": sorted(k for k in info.get("unexpected_keys") or [] if k not in buffers),
+        "mismatched keys": sorted(str(x) for x in info.get("mismatched_keys") or []),
+    }
+    if any(bad.values()):
+        detail = "; ".join(f"{len(v)} {k} e.g. {v[:2]}" for k, v in bad.items() if v)
+        raise CheckpointError(f"{source}: weights do not match the model ({detail})")
+    return model
+
+
+def load_lm(
+    cfg: LMConfig, device: str | torch.device = "cpu", load_weights: bool = True
+) -> PreTrainedModel:
+    """The frozen causal LM of ``cfg``, every parameter with ``requires_grad=False``.
+
+    - ``cfg.pretrained`` a hub id or a local folder: ``from_pretrained`` in ``cfg.dtype``; missing,
+      unexpected or mismatched weights are a :class:`CheckpointError`.
+    - ``cfg.pretrained`` empty: an XGLM of the sizes in ``cfg``, random but the same on every
+      call (fixed seed), so a checkpoint that references it rebuilds it.
+    - ``device="meta"`` or ``load_weights=False``: the architecture only, nothing read but a
+      local folder's ``config.json`` (a hub id is never contacted: the sizes in ``cfg`` are used).
+    """
+    dtype = DTYPES[cfg.dtype]
+    device = torch.device(device)
+    if device.type == "meta" or not load_weights or not cfg.pretrained:
+        config = local_lm_config(cfg.pretrained) or xglm_config(cfg)
+        model = _random_lm(config, device, dtype)
+    else:
+        model = _pretrained_lm(cfg.pretrained, dtype).to(device)
+    model.requires_grad_(False)
+    return model
+
+
+# --------------------------------------------------------------------------------------------
+# the sign branch
+
+
+def clamp_ste(x: torch.Tensor, low: float = 0.0, high: float = 1.0) -> torch.Tensor:
+    """``x.clamp(low, high)`` forward, identity gradient backward (straight-through)."""
+    return x + (x.clamp(low, high) - x).detach()
+
+
+@dataclass
+class SignContext:
+    """The sign memory of one forward call or one ``generate`` call.
+
+    ``expand`` > 1 repeats every clip for that many beams (``repeat_interleave``, the order
+    ``generate`` uses). With ``cache`` on, each layer's sign keys/values are computed on its first
+    call and reused at every later decoding step; off, they are recomputed each call (training,
+    where every layer runs once per forward and activation checkpointing replays it).
+    """
+
+    memory: torch.Tensor  # (B, S, d_lm)
+    mask: torch.Tensor  # (B, S) bool, True = valid sign position
+    expand: int = 1
+    cache: bool = False
+    kv: dict[int, tuple[torch.Tensor, torch.Tensor]] = field(default_factory=dict)
+    attn_mask: torch.Tensor = field(init=False)  # (B * expand, 1, 1, S) bool
+    has_memory: torch.Tensor = field(init=False)  # (B * expand, 1, 1, 1) bool
+
+    def __post_init__(self) -> None:
+        if self.memory.ndim != 3:
+            raise ValueError(f"sign memory must be (B, S, d), got {tuple(self.memory.shape)}")
+        if self.mask.shape != self.memory.shape[:2]:
+            raise ValueError(
+                f"sign mask {tuple(self.mask.shape)} does not match memory "
+                f"{tuple(self.memory.shape)}"
+            )
+        mask = self.mask.bool()
+        any_valid = mask.any(dim=1)  # (B,)
+        # A clip without a valid position attends to its padding (no NaN) and is then zeroed.
+        mask = mask | ~any_valid[:, None]
+        if self.expand > 1:
+            mask = mask.repeat_interleave(self.expand, dim=0)
+            any_valid = any_valid.repeat_interleave(self.expand, dim=0)
+        self.attn_mask = mask[:, None, None, :]
+        self.has_memory = any_valid[:, None, None, None]
+
+    @property
+    def batch_size(self) -> int:
+        return self.memory.shape[0] * self.expand
+
+
+@dataclass
+class _FrozenParts:
+    """The host layer's frozen modules a :class:`GatedLayerAdapter` reads (not owned by it)."""
+
+    norm: nn.Module
+    q: nn.Linear
+    k: nn.Linear
+    v: nn.Linear
+    o: nn.Linear
+    attention: nn.Module
+
+
+class GatedLayerAdapter(nn.Module):
+    """The trainable parts of one decoder layer: self-attention LoRA, sign adapters, gates."""
+
+    def __init__(
+        self,
+        index: int,
+        parts: _FrozenParts,
+        cfg: LMConfig,
+        num_heads: int,
+        num_kv_heads: int,
+        head_dim: int,
+        attention_dropout: float,
+        device: torch.device | None = None,
+    ) -> None:
+        super().__init__()
+        unknown = sorted(set(cfg.self_attn_lora_targets) - set(LORA_TARGETS))
+        if unknown:
+            raise ConfigError(f"lm.self_attn_lora_targets: unknown {unknown} (known: q, k, v, o)")
+        self.index = index
+        self.num_heads = num_heads
+        self.num_kv_heads = num_kv_heads
+        self.head_dim = head_dim
+        self.attention_dropout = attention_dropout
+        linears = {"q": parts.q, "k": parts.k, "v": parts.v, "o": parts.o}
+        self.lora = nn.ModuleDict(
+            {
+                t: LoRA(linears[t].in_features, linears[t].out_features, cfg.self_attn_lora, device)
+                for t in LORA_TARGETS
+                if t in cfg.self_attn_lora_targets
+            }
+        )
+        self.sign = nn.ModuleDict(
+            {
+                t: LoRA(linears[t].in_features, linears[t].out_features, cfg.adapter_lora, device)
+                for t in ("q", "k", "v")
+            }
+        )
+        self.gate = nn.Parameter(torch.full((num_heads,), float(cfg.gate_init), device=device))
+        # Plain attributes (not submodules): the frozen parts belong to the LM's state dict.
+        self._parts = parts
+        self._ctx: SignContext | None = None
+        self._pending: torch.Tensor | None = None
+
+    def attach(self) -> list[Any]:
+        """Register the hooks on the host layer's frozen modules; returns their handles."""
+        p = self._parts
+        handles = [
+            p.attention.register_forward_pre_hook(self._attention_pre_hook, with_kwargs=True),
+            p.attention.register_forward_hook(self._attention_post_hook),
+            # Before q's LoRA hook: the sign query is the frozen q plus the adapter LoRA.
+            p.q.register_forward_hook(self._query_hook),
+            p.o.register_forward_pre_hook(self._output_pre_hook),
+        ]
+        for target, lora in self.lora.items():
+            handles.append(lora.attach(getattr(p, target)))
+        return handles
+
+    # ---- hooks (bound methods, so copies of the model keep hooks on their own adapters) ------
+    def _attention_pre_hook(
+        self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        self._ctx = kwargs.pop(SIGN_CONTEXT_KWARG, None)
+        self._pending = None
+        return args, kwargs
+
+    def _attention_post_hook(self, module: nn.Module, args: Any, output: Any) -> None:
+        self._ctx = None  # hold no tensor between calls
+        self._pending = None
+
+    def _query_hook(self, module: nn.Module, args: tuple[torch.Tensor, ...], output: Any) -> None:
+        if self._ctx is not None:
+            self._pending = self.sign_attention(args[0], output, self._ctx)
+
+    def _output_pre_hook(
+        self, module: nn.Module, args: tuple[torch.Tensor, ...]
+    ) -> tuple[torch.Tensor, ...] | None:
+        if self._pending is None:
+            return None
+        pending, self._pending = self._pending, None
+        x = args[0]  # (B, T, H * hd) merged heads of the self-attention
+        return (x + pending.to(x.dtype), *args[1:])
+
+    # ---- the branch itself ----------------------------------------------------------------
+    def sign_keys_values(self, ctx: SignContext) -> tuple[torch.Tensor, torch.Tensor]:
+        """Keys and values of the sign memory, (B * expand, H_kv, S, hd) each."""
+        cached = ctx.kv.get(self.index) if ctx.cache else None
+        if cached is not None:
+            return cached
+        p = self._parts
+        weight = p.k.weight
+        memory = ctx.memory.to(weight.dtype)  # (B, S, d)
+        B, S, _ = memory.shape
+        h = p.norm(memory)  # the layer's frozen pre-attention norm
+        # The frozen projections are applied directly: their LoRA hooks are for the text stream.
+        k = F.linear(h, p.k.weight, p.k.bias) + self.sign["k"](h).to(weight.dtype)  # (B, S, kv)
+        v = F.linear(h, p.v.weight, p.v.bias) + self.sign["v"](h).to(weight.dtype)
+        k = k.view(B, S, self.num_kv_heads, self.head_dim).transpose(1, 2)  # (B, Hkv, S, hd)
+        v = v.view(B, S, self.num_kv_heads, self.head_dim).transpose(1, 2)
+        if ctx.expand > 1:
+            k = k.repeat_interleave(ctx.expand, dim=0)  # (B * beams, Hkv, S, hd)
+            v = v.repeat_interleave(ctx.expand, dim=0)
+        if ctx.cache:
+            ctx.kv[self.index] = (k, v)
+        return k, v
+
+    def sign_attention(
+        self, x: torch.Tensor, q_frozen: torch.Tensor, ctx: SignContext
+    ) -> torch.Tensor:
+        """Gated attention of the text stream over the sign memory: (B, T, H * hd)."""
+        # x: (B, T, d) normalised text stream (q_proj's input); q_frozen: (B, T, H * hd)
+        B, T, _ = x.shape
+        if ctx.batch_size != B:
+            raise ValueError(f"sign memory batch {ctx.batch_size} does not match text batch {B}")
+        k, v = self.sign_keys_values(ctx)
+        q = q_frozen + self.sign["q"](x).to(q_frozen.dtype)
+        q = q.view(B, T, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, T, hd)
+        if self.num_kv_heads != self.num_heads:  # grouped-query attention
+            k = k.repeat_interleave(self.num_heads // self.num_kv_heads, dim=1)
+            v = v.repeat_interleave(self.num_heads // self.num_kv_heads, dim=1)
+        out = F.scaled_dot_product_attention(
+            q,
+            k.to(q.dtype),
+            v.to(q.dtype),
+            attn_mask=ctx.attn_mask,  # (B, 1, 1, S): padding masked, no causal mask
+            dropout_p=self.attention_dropout if self.training else 0.0,
+        )  # (B, H, T, hd) = softmax(Q K^T / sqrt(hd)) V
+        gate = clamp_ste(self.gate).to(out.dtype).view(1, self.num_heads, 1, 1)
+        # (g * softmax) V = g * (softmax V); a clip without sign positions contributes 0.
+        out = out * gate * ctx.has_memory.to(out.dtype)
+        return out.transpose(1, 2).reshape(B, T, self.num_heads * self.head_dim)
+
+    def extra_repr(self) -> str:
+        return f"layer={self.index}, heads={self.num_heads}"
+
+
+# --------------------------------------------------------------------------------------------
+# the gated LM
+
+
+@dataclass
+class GatedLMOutput:
+    loss: torch.Tensor | None  # () mean cross-entropy over labelled positions
+    logits: torch.Tensor  # (B, T, vocab)
+
+
+def _inject_sign_context(
+    ctx: SignContext, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    kwargs[SIGN_CONTEXT_KWARG] = ctx
+    return args, kwargs
+
+
+class GatedLM(nn.Module):
+    """A frozen causal LM (``self.lm``, untouched) + per-layer trainable parts (``adapters``)."""
+
+    def __init__(self, lm: PreTrainedModel, cfg: LMConfig) -> None:
+        super().__init__()
+        if int(transformers.__version__.split(".")[0]) < 5:
+            raise ConfigError(
+                f"the gated LM needs transformers >= 5 (installed {transformers.__version__}): "
+                "it relies on keyword arguments reaching every attention module"
+            )
+        self.cfg = cfg
+        self.layout = layout_of(lm)
+        self.lm = lm
+        self.lm.requires_grad_(False)
+        config = lm.config
+        layers = _attr_path(lm, self.layout.layers)
+        first = getattr(layers[0], self.layout.attention)
+        q_proj = getattr(first, self.layout.q)
+        k_proj = getattr(first, self.layout.k)
+        num_heads = int(getattr(config, "num_attention_heads", 0) or config.attention_heads)
+        head_dim = q_proj.out_features // num_heads
+        num_kv_heads = k_proj.out_features // head_dim
+        if num_heads % num_kv_heads:
+            raise ConfigError(f"{num_heads} query heads cannot share {num_kv_heads} key heads")
+        self.d_model = q_proj.in_features
+        device = q_proj.weight.device
+        dropout = float(getattr(config, "attention_dropout", 0.0) or 0.0)
+
+        self.adapters = nn.ModuleList()
+        self._handles: list[Any] = []
+        for i, layer in enumerate(layers):
+            attention = getattr(layer, self.layout.attention)
+            parts = _FrozenParts(
+                norm=getattr(layer, self.layout.norm),
+                q=getattr(attention, self.layout.q),
+                k=getattr(attention, self.layout.k),
+                v=getattr(attention, self.layout.v),
+                o=getattr(attention, self.layout.o),
+                attention=attention,
+            )
+            adapter = GatedLayerAdapter(
+                i, parts, cfg, num_heads, num_kv_heads, head_dim, dropout, device=device
+            )
+            self._handles += adapter.attach()
+            self.adapters.append(adapter)
+        if cfg.gradient_checkpointing:
+            self.enable_gradient_checkpointing()
+
+    @property
+    def config(self) -> PretrainedConfig:
+        return self.lm.config
+
+    def enable_gradient_checkpointing(self) -> None:
+        """Recompute each decoder layer in the backward pass (non-reentrant: frozen inputs)."""
+        kwargs = {"use_reentrant": False}
+        if hasattr(self.lm, "activation_checkpointing_enable"):
+            self.lm.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+        else:
+            self.lm.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+
+    def sign_context(
+        self,
+        sign_memory: torch.Tensor,
+        sign_mask: torch.Tensor | None = None,
+        expand: int = 1,
+        cache: bool = False,
+    ) -> SignContext:
+        # sign_memory: (B, S, d_lm); sign_mask: (B, S), True/1 = valid (None: all valid)
+        if sign_memory.shape[-1] != self.d_model:
+            raise ValueError(
+                f"sign memory has {sign_memory.shape[-1]} channels, the LM {self.d_model}"
+            )
+        if sign_mask is None:
+            sign_mask = torch.ones(
+                sign_memory.shape[:2], dtype=torch.bool, device=sign_memory.device
+            )
+        return SignContext(sign_memory, sign_mask.bool(), expand=expand, cache=cache)
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        sign_memory: torch.Tensor | None = None,
+        sign_mask: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        label_smoothing: float = 0.0,
+    ) -> GatedLMOutput:
+        """Teacher-forced logits (B, T, vocab) and, with ``labels``, the mean cross-entropy.
+
+        ``labels`` are ALREADY aligned with the logits (``labels[:, t]`` is the target of position
+        t, i.e. the input shifted by one; -100 = ignored), as :func:`encode_texts` makes them.
+        Without ``sign_memory`` this is the LM with its self-attention LoRA only.
+        """
+        kwargs: dict[str, Any] = {}
+        if sign_memory is not None:
+            kwargs[SIGN_CONTEXT_KWARG] = self.sign_context(sign_memory, sign_mask)
+        out = self.lm(input_ids=input_ids, attention_mask=attention_mask, use_cache=False, **kwargs)
+        logits = out.logits  # (B, T, V)
+        loss = None
+        if labels is not None:
+            loss = F.cross_entropy(
+                logits.float().reshape(-1, logits.shape[-1]),
+                labels.reshape(-1),
+                ignore_index=IGNORE_INDEX,
+                label_smoothing=label_smoothing,
+            )
+        return GatedLMOutput(loss=loss, logits=logits)
+
+    def special_ids(self) -> tuple[int, int, int]:
+        """(start, eos, pad) token ids from the LM config (XGLM: 2, 2, 1)."""
+        config = self.lm.config
+        eos = config.eos_token_id
+        eos = eos[0] if isinstance(eos, (list, tuple)) else eos
+        start = getattr(config, "decoder_start_token_id", None)
+        if start is None:
+            start = config.bos_token_id if config.bos_token_id is not None else eos
+        pad = config.pad_token_id if config.pad_token_id is not None else eos
+        return int(start), int(eos), int(pad)
+
+    @torch.no_grad()
+    def generate(
+        self,
+        sign_memory: torch.Tensor,
+        sign_mask: torch.Tensor | None = None,
+        num_beams: int = 4,
+        max_new_tokens: int = 64,
+        length_penalty: float = 1.0,
+        use_cache: bool = True,
+        start_token_id: int | None = None,
+        eos_token_id: int | None = None,
+        pad_token_id: int | None = None,
+    ) -> torch.LongTensor:
+        """Beam search (greedy for ``num_beams=1``) from the start token, conditioned on the sign
+        memory; returns the generated ids (B, L) without the start token, padded with
+        ``pad_token_id`` after each sequence's ``</s>``."""
+        start, eos, pad = self.special_ids()
+        start = start if start_token_id is None else start_token_id
+        eos = eos if eos_token_id is None else eos_token_id
+        pad = pad if pad_token_id is None else pad_token_id
+        B = sign_memory.shape[0]
+        ctx = self.sign_context(sign_memory, sign_mask, expand=num_beams, cache=use_cache)
+        input_ids = torch.full((B, 1), start, dtype=torch.long, device=sign_memory.device)
+        generation = GenerationConfig(
+            num_beams=num_beams,
+            num_return_sequences=1,
+            max_new_tokens=max_new_tokens,
+            min_new_tokens=0,
+            do_sample=False,
+            length_penalty=length_penalty,
+            early_stopping=False,
+            no_repeat_ngram_size=0,
+            repetition_penalty=1.0,
+            use_cache=use_cache,
+            bos_token_id=start,
+            decoder_start_token_id=start,
+            eos_token_id=eos,
+            pad_token_id=pad,
+        )
+        hook: Callable[..., Any] = functools.partial(_inject_sign_context, ctx)
+        handle = self.lm.register_forward_pre_hook(hook, with_kwargs=True)
+        try:
+            out = self.lm.generate(
+                input_ids=input_ids,
+                attention_mask=torch.ones_like(input_ids),
+                generation_config=generation,
+            )
+        finally:
+            handle.remove()
+        return out[:, 1:]

@@ -1,0 +1,114 @@
+"""Parameter table of a recipe's model, built on PyTorch's meta device (no weights, no download).
+
+Sizes come from the config; where ``pretrained`` names a local model folder, its
+``config.json`` is read instead (a hub id is never contacted). The paper's Table 1b for the
+Phoenix14T recipe (SPEC section 4):
+
+| component | parameters | trainable |
+|---|---|---|
+| spatial | 22,328,448 | 271,872 |
+| sign encoder | 12,613,632 | 12,613,632 |
+| decoder (LM + gated branches + LoRA + bridge Linear) | 1,736,710,528 | 3,803,520 |
+| total | 1,771,652,608 | 16,689,024 |
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from torch import nn
+
+from sign2gpt.config import ModelConfig, SpatialConfig
+from sign2gpt.models.gated_lm import local_lm_config
+from sign2gpt.models.sign2gpt import build_sign2gpt
+
+DECODER = "decoder (LM + gated branches + LoRA + bridge Linear)"
+NAMES = ("spatial", "sign encoder", "PGP head", DECODER, "total")
+
+
+@dataclass(frozen=True)
+class ParameterRow:
+    component: str
+    parameters: int
+    trainable: int
+
+
+def _count(modules: Iterable[nn.Module]) -> tuple[int, int]:
+    """(all, trainable) parameters; a parameter shared by two places (tied weights) counts once."""
+    seen: dict[int, nn.Parameter] = {}
+    for module in modules:
+        for p in module.parameters():
+            seen[id(p)] = p
+    total = sum(p.numel() for p in seen.values())
+    trainable = sum(p.numel() for p in seen.values() if p.requires_grad)
+    return total, trainable
+
+
+def local_spatial_sizes(cfg: SpatialConfig) -> SpatialConfig:
+    """``cfg`` with the ViT sizes of a local DINOv2 folder's config.json, if it names one."""
+    source = cfg.pretrained
+    if not source or not (Path(source) / "config.json").is_file():
+        return cfg
+    from transformers import AutoConfig
+
+    vit = AutoConfig.from_pretrained(source)
+    return dataclasses.replace(
+        cfg,
+        hidden_size=vit.hidden_size,
+        num_layers=vit.num_hidden_layers,
+        num_heads=vit.num_attention_heads,
+        mlp_ratio=float(vit.mlp_ratio),
+        patch_size=vit.patch_size,
+        pretrain_image_size=vit.image_size,
+        layerscale_value=vit.layerscale_value,
+    )
+
+
+def size_sources(cfg: ModelConfig) -> list[str]:
+    """Where the sizes of the pretrained parts come from, one line each (for the printout)."""
+    lines = []
+    for part, source in (("spatial", cfg.spatial.pretrained), ("lm", cfg.lm.pretrained)):
+        if source and (Path(source) / "config.json").is_file():
+            lines.append(f"{part}: sizes read from {Path(source) / 'config.json'}")
+        elif source:
+            lines.append(f"{part}: sizes from model.{part} in the config ({source} not read)")
+        else:
+            lines.append(f"{part}: sizes from model.{part} in the config (random weights)")
+    return lines
+
+
+def parameter_table(cfg: ModelConfig, stage: str = "translate") -> list[ParameterRow]:
+    """Rows spatial, sign encoder, PGP head (stage ``pgp``) or decoder (stage ``translate``),
+    total. The PGP head's count does not depend on the vocabulary (prototypes are a buffer)."""
+    cfg = dataclasses.replace(cfg, spatial=local_spatial_sizes(cfg.spatial))
+    local_lm_config(cfg.lm.pretrained)  # a broken local config.json is reported here
+    model = build_sign2gpt(cfg, stage, num_pseudo_glosses=1, device="meta")
+    parts: list[tuple[str, list[nn.Module]]] = [
+        ("spatial", [model.spatial]),
+        ("sign encoder", [model.sign_encoder]),
+    ]
+    if model.pgp_head is not None:
+        parts.append(("PGP head", [model.pgp_head]))
+    if model.bridge is not None and model.lm is not None:
+        parts.append((DECODER, [model.lm, model.bridge]))
+    rows = [ParameterRow(name, *_count(modules)) for name, modules in parts]
+    rows.append(ParameterRow("total", *_count([model])))
+    return rows
+
+
+def format_table(rows: list[ParameterRow]) -> str:
+    """Aligned text table with thousands separators."""
+    header = ("component", "parameters", "trainable")
+    cells = [header] + [(r.component, f"{r.parameters:,}", f"{r.trainable:,}") for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(3)]
+    lines = []
+    for n, (name, total, trainable) in enumerate(cells):
+        lines.append(
+            f"{name:<{widths[0]}}  {total:>{widths[1]}}  {trainable:>{widths[2]}}".rstrip()
+        )
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)

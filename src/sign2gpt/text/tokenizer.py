@@ -1,0 +1,125 @@
+"""Tokenizer helpers: the XGLM text format and an offline-trained XGLM-like tokenizer.
+
+The real recipes use XGLM's own SentencePiece tokenizer (``facebook/xglm-1.7B``). Offline, the
+stand-in LM gets a tokenizer trained here with the ``tokenizers`` library that behaves like
+XGLM's where it matters:
+
+- special tokens ``<s>`` 0, ``<pad>`` 1, ``</s>`` 2, ``<unk>`` 3 (XGLM's ids);
+- SentencePiece-style word boundaries (a Metaspace ``▁`` pre-tokenizer and decoder), so
+  ``decode(encode(s), skip_special_tokens=True) == s`` for single-spaced text;
+- like ``XGLMTokenizer``, ``tokenizer(text)`` prepends ``</s>`` (XGLM starts every text with
+  ``</s>``); :func:`encode_sentence` builds the full SPEC section 4 format explicitly and works
+  the same with either tokenizer.
+
+Models: BPE for space-separated languages; ``char`` (one token per character, the usual choice
+for Chinese) is BPE with no merges, so both reload as one ``PreTrainedTokenizerFast``.
+"""
+
+from __future__ import annotations
+
+import string
+from collections import Counter
+from collections.abc import Sequence
+from typing import Literal
+
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
+
+from sign2gpt.errors import DataError
+
+BOS_TOKEN, PAD_TOKEN, EOS_TOKEN, UNK_TOKEN = "<s>", "<pad>", "</s>", "<unk>"
+SPECIAL_TOKENS = [BOS_TOKEN, PAD_TOKEN, EOS_TOKEN, UNK_TOKEN]  # ids 0, 1, 2, 3 as in XGLM
+BOS_ID, PAD_ID, EOS_ID, UNK_ID = 0, 1, 2, 3
+METASPACE = "▁"
+MAX_TEXT_TOKENS = 64  # SPEC section 4: `</s>` + sentence + `</s>`, at most 64 tokens
+
+# Always in a BPE vocabulary, so words the corpus never spelled (a capitalised lemma, a digit)
+# become known subwords rather than <unk>.
+_BASE_ALPHABET = list(string.ascii_letters + string.digits + string.punctuation + "äöüßÄÖÜ")
+
+TokenizerKind = Literal["auto", "bpe", "char"]
+
+
+def resolve_kind(kind: str, lang: str) -> Literal["bpe", "char"]:
+    """``auto`` -> ``char`` for Chinese, ``bpe`` otherwise."""
+    if kind == "auto":
+        return "char" if lang == "zh" else "bpe"
+    if kind not in ("bpe", "char"):
+        raise ValueError(f"unknown tokenizer kind {kind!r} (auto | bpe | char)")
+    return kind  # type: ignore[return-value]
+
+
+def train_tokenizer(
+    sentences: Sequence[str],
+    vocab_size: int,
+    kind: Literal["bpe", "char"] = "bpe",
+    min_frequency: int = 2,
+) -> PreTrainedTokenizerFast:
+    """Train an XGLM-like tokenizer on ``sentences``.
+
+    ``vocab_size`` counts the 4 special tokens and is an upper bound: BPE stops when no pair
+    occurs ``min_frequency`` times; ``char`` keeps the most frequent characters up to it.
+    Deterministic: the same sentences give the same vocabulary.
+    """
+    sentences = [s for s in sentences if s.strip()]
+    if not sentences:
+        raise DataError("no non-empty training sentences to train a tokenizer on")
+    n_special = len(SPECIAL_TOKENS)
+    if vocab_size <= n_special:
+        raise ValueError(f"vocab_size must exceed the {n_special} special tokens, got {vocab_size}")
+
+    if kind == "char":
+        # The most frequent characters (ties by code point, so the vocabulary is reproducible),
+        # as a BPE model without merges.
+        counts = Counter(ch for s in sentences for ch in s.replace(" ", METASPACE))
+        ranked = sorted(counts, key=lambda ch: (-counts[ch], ch))[: vocab_size - n_special]
+        vocab = {t: i for i, t in enumerate([*SPECIAL_TOKENS, *ranked])}
+        tok = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token=UNK_TOKEN))
+        tok.add_special_tokens(SPECIAL_TOKENS)
+    elif kind == "bpe":
+        tok = Tokenizer(models.BPE(unk_token=UNK_TOKEN))
+        trainer = trainers.BpeTrainer(
+            vocab_size=vocab_size,
+            min_frequency=min_frequency,
+            special_tokens=SPECIAL_TOKENS,
+            initial_alphabet=[METASPACE, *_BASE_ALPHABET],
+            show_progress=False,
+        )
+    else:
+        raise ValueError(f"unknown tokenizer kind {kind!r} (bpe | char)")
+    # "always" prepends ▁ to every word like SentencePiece; character-level Chinese has no
+    # words, so a ▁ before each sentence would only waste a token there.
+    scheme = "never" if kind == "char" else "always"
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme=scheme)
+    tok.decoder = decoders.Metaspace(replacement=METASPACE, prepend_scheme=scheme)
+    if kind == "bpe":
+        tok.train_from_iterator(sentences, trainer)
+    for i, special in enumerate(SPECIAL_TOKENS):
+        assert tok.token_to_id(special) == i, "special tokens must keep XGLM's ids"
+    # XGLMTokenizer: single text -> `</s> A`, pair -> `</s> A </s> </s> B`.
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{EOS_TOKEN} $A",
+        pair=f"{EOS_TOKEN} $A {EOS_TOKEN} {EOS_TOKEN} $B",
+        special_tokens=[(EOS_TOKEN, EOS_ID)],
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token=BOS_TOKEN,
+        eos_token=EOS_TOKEN,
+        unk_token=UNK_TOKEN,
+        pad_token=PAD_TOKEN,
+        model_max_length=2048,  # XGLM's max_position_embeddings
+    )
+
+
+def encode_sentence(
+    tokenizer: PreTrainedTokenizerBase, text: str, max_tokens: int = MAX_TEXT_TOKENS
+) -> list[int]:
+    """SPEC section 4 text format: ``</s>`` + sentence + ``</s>``, at most ``max_tokens`` ids.
+
+    A sentence too long is cut at ``max_tokens`` (losing its final ``</s>``), so a model is
+    never taught to stop in the middle of a sentence.
+    """
+    eos = tokenizer.eos_token_id
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    return ([eos, *ids, eos])[:max_tokens]

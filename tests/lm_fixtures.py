@@ -1,0 +1,102 @@
+"""Tiny language models and model configs for the model tests: an XGLM-architecture LM and an
+XGLM-like tokenizer trained here, saved with save_pretrained to a temporary folder and loaded
+back (nothing is downloaded)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from transformers import PreTrainedTokenizerFast, XGLMConfig, XGLMForCausalLM
+
+from sign2gpt.config import LMConfig, LoraConfig, ModelConfig, SignEncoderConfig, SpatialConfig
+from sign2gpt.text.tokenizer import train_tokenizer
+
+SENTENCES = [
+    "am tag scheint die sonne im norden",
+    "im süden regnet es am abend",
+    "morgen gibt es viel wind an der küste",
+    "in der nacht wird es kalt im osten",
+    "am tag ist es im westen freundlich und warm",
+    "am abend regnet es im norden und im süden",
+]
+
+D_LM = 32
+LAYERS = 2
+HEADS = 4
+
+
+def make_tokenizer() -> PreTrainedTokenizerFast:
+    return train_tokenizer(SENTENCES, vocab_size=120, kind="bpe", min_frequency=2)
+
+
+def save_tiny_lm(folder: Path, dropout: float = 0.0, seed: int = 0) -> Path:
+    """A random tiny XGLM + tokenizer saved to ``folder`` (what ``lm-pretrain`` writes)."""
+    tokenizer = make_tokenizer()
+    config = XGLMConfig(
+        vocab_size=len(tokenizer),
+        d_model=D_LM,
+        num_layers=LAYERS,
+        attention_heads=HEADS,
+        ffn_dim=64,
+        max_position_embeddings=128,
+        dropout=dropout,
+        attention_dropout=dropout,
+    )
+    torch.manual_seed(seed)
+    model = XGLMForCausalLM(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def lm_config(folder: Path | str = "", lora_dropout: float = 0.0) -> LMConfig:
+    lora = LoraConfig(rank=4, alpha=4.0, dropout=lora_dropout)
+    return LMConfig(
+        pretrained=str(folder),
+        vocab_size=120,
+        d_model=D_LM,
+        num_layers=LAYERS,
+        attention_heads=HEADS,
+        ffn_dim=64,
+        max_position_embeddings=128,
+        dtype="float32",
+        self_attn_lora=lora,
+        adapter_lora=lora,
+    )
+
+
+def model_config(lm_folder: Path | str = "") -> ModelConfig:
+    """Every part tiny: 16 px frames (2 x 2 patches of 8 px), 16-d sign features, 32-d LM."""
+    return ModelConfig(
+        spatial=SpatialConfig(
+            hidden_size=32,
+            num_layers=2,
+            num_heads=2,
+            patch_size=8,
+            pretrain_image_size=32,
+            lora_blocks=[1],
+            lora=LoraConfig(dropout=0.0),
+            out_dim=16,
+        ),
+        sign_encoder=SignEncoderConfig(
+            dim=16,
+            num_blocks=2,
+            num_heads=2,
+            mlp_dim=32,
+            dropout=0.0,
+            drop_path=0.0,
+            downsample_after=[1],
+        ),
+        lm=lm_config(lm_folder),
+    )
+
+
+def randomise_(module: torch.nn.Module, seed: int = 0, std: float = 0.3) -> None:
+    """Give every trainable parameter a random value (LoRA B is 0 at init, gates 0)."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in module.parameters():
+            if p.requires_grad:
+                p.copy_(torch.randn(p.shape, generator=g) * std)

@@ -1,0 +1,361 @@
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+from lm_fixtures import SENTENCES, make_tokenizer, model_config, randomise_, save_tiny_lm
+from safetensors.torch import load_file, save_file
+
+from sign2gpt.config import BridgeConfig, Config, ConfigError, load_config
+from sign2gpt.errors import CheckpointError, Sign2GPTError
+from sign2gpt.models.bridge import Bridge
+from sign2gpt.models.checkpoint import load_checkpoint, read_trainable_weights, save_checkpoint
+from sign2gpt.models.positional import sinusoidal_table
+from sign2gpt.models.sign2gpt import Sign2GPT, build_sign2gpt
+from sign2gpt.text.tokenizer import encode_sentence
+
+
+@pytest.fixture(scope="module")
+def lm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_tiny_lm(tmp_path_factory.mktemp("lm") / "tiny-xglm")
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return make_tokenizer()
+
+
+def _build(lm_dir: Path, stage: str = "translate", tokenizer=None, seed: int = 0) -> Sign2GPT:
+    torch.manual_seed(seed)
+    if stage == "pgp":
+        prototypes = torch.randn(7, 32)
+        return build_sign2gpt(model_config(lm_dir), "pgp", prototypes=prototypes).eval()
+    return build_sign2gpt(model_config(lm_dir), "translate", tokenizer=tokenizer).eval()
+
+
+def _frames(lengths: list[int], seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    frames = torch.randn(sum(lengths), 3, 16, 16, generator=g)  # packed, 2 x 2 patches of 8 px
+    return frames, torch.tensor(lengths)
+
+
+def _texts(tokenizer, sentences: list[str]) -> dict[str, torch.Tensor]:
+    """`</s>` + sentence + `</s>`; input = all but last, labels = all but first (-100 padded)."""
+    rows = [encode_sentence(tokenizer, s) for s in sentences]
+    width = max(len(r) for r in rows) - 1
+    ids = torch.full((len(rows), width), tokenizer.pad_token_id)
+    labels = torch.full((len(rows), width), -100)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        ids[i, : len(row) - 1] = torch.tensor(row[:-1])
+        labels[i, : len(row) - 1] = torch.tensor(row[1:])
+        mask[i, : len(row) - 1] = 1
+    return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+
+
+def _open_gates(model: Sign2GPT, seed: int = 1) -> Sign2GPT:
+    randomise_(model.lm.adapters, seed=seed, std=0.5)
+    randomise_(model.bridge, seed=seed + 1, std=0.3)
+    return model
+
+
+class _Vocab:
+    """Stands in for PseudoGlossVocab: anything with .save(path)."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.vocab = words
+
+    def save(self, path: Path) -> None:
+        Path(path).write_text(json.dumps({"vocab": self.vocab}), encoding="utf-8")
+
+
+# ---- the forward pieces ---------------------------------------------------------------------
+
+
+def test_encode_unpacks_frames_per_clip_and_pools_the_mask(lm_dir):
+    model = _build(lm_dir)
+    frames, lengths = _frames([5, 3])
+    z, mask = model.encode(frames, lengths)
+    assert z.shape == (2, 3, 16)  # 5 frames -> 3 after the /2 pool
+    assert mask.tolist() == [[True, True, True], [True, True, False]]
+    # clip 2 alone gives the same features (BatchNorm is in eval mode)
+    z2, _ = model.encode(frames[5:], lengths[1:])
+    assert torch.allclose(z[1, :2], z2[0], atol=1e-5)
+    with pytest.raises(ValueError, match="lengths sum"):
+        model.encode(frames, torch.tensor([5, 4]))
+
+
+def test_translation_loss_trains_only_the_trainable_parts(lm_dir, tokenizer):
+    model = _build(lm_dir, tokenizer=tokenizer).train()
+    frames, lengths = _frames([5, 3])
+    texts = _texts(tokenizer, SENTENCES[:2])
+    z, mask = model.encode(frames, lengths)
+    loss = model.translation_loss(z, mask, **texts, label_smoothing=0.1)
+    assert loss.ndim == 0 and torch.isfinite(loss)
+    loss.backward()
+    for name, p in model.named_parameters():
+        frozen = name.startswith(("lm.lm.", "spatial.vit."))
+        assert p.requires_grad != frozen, name
+        if frozen:
+            assert p.grad is None, name
+    assert all(a.gate.grad.abs().sum() > 0 for a in model.lm.adapters)  # gates learn from 0
+    # Closed gates: nothing reaches the sign model yet (the untrained model is the frozen LM).
+    assert model.bridge.proj.weight.grad.abs().sum() == 0
+    with torch.no_grad():
+        for adapter in model.lm.adapters:
+            adapter.gate.fill_(0.5)
+    model.zero_grad()
+    z, mask = model.encode(frames, lengths)
+    model.translation_loss(z, mask, **texts, label_smoothing=0.1).backward()
+    assert model.bridge.proj.weight.grad.abs().sum() > 0
+    assert model.sign_encoder.blocks[0].attn.q_proj.weight.grad.abs().sum() > 0
+    assert model.spatial.lora.block1_qkv.lora_B.grad.abs().sum() > 0
+
+
+def test_translate_decodes_beam_search_cut_at_the_end_token(lm_dir, tokenizer):
+    model = _open_gates(_build(lm_dir, tokenizer=tokenizer))
+    z, mask = model.encode(*_frames([5, 3]))
+    texts = model.translate(z, mask, num_beams=4, max_new_tokens=10)
+    ids = model.generate_ids(z, mask, num_beams=4, max_new_tokens=10)
+    assert len(texts) == 2 and all(isinstance(t, str) for t in texts)
+    assert texts == [model.decode(row) for row in ids.tolist()]
+    eos = tokenizer.eos_token_id
+    word = tokenizer("sonne", add_special_tokens=False)["input_ids"]
+    tail = tokenizer("regnet", add_special_tokens=False)["input_ids"]
+    assert model.decode([*word, eos, *tail]) == "sonne"
+    assert model.special_ids() == (eos, eos, tokenizer.pad_token_id)  # starts with </s>
+
+
+def test_stage_one_model_has_no_language_model(lm_dir):
+    model = _build(lm_dir, stage="pgp")
+    assert model.lm is None and model.bridge is None and model.num_pseudo_glosses == 7
+    z, mask = model.encode(*_frames([4, 2]))
+    targets = torch.zeros(2, 7)
+    targets[0, 1] = 1
+    out = model.pgp(z, mask, targets)
+    assert out.yhat.shape == (2, 7) and torch.isfinite(out.loss)
+    with pytest.raises(Sign2GPTError, match="cannot translate"):
+        model.translate(z, mask)
+
+
+def test_mismatched_sizes_are_a_config_error(lm_dir):
+    cfg = model_config(lm_dir)
+    cfg.sign_encoder.dim = 24
+    with pytest.raises(ConfigError, match="out_dim"):
+        build_sign2gpt(cfg, "translate")
+    with pytest.raises(ConfigError, match="stage"):
+        build_sign2gpt(model_config(lm_dir), "finetune")
+
+
+# ---- the bridge -----------------------------------------------------------------------------
+
+
+def test_bridge_positional_variants():
+    z = torch.randn(2, 5, 16)
+    torch.manual_seed(0)
+    plain = Bridge(BridgeConfig(positional="none"), 16, 32)
+    out = {}
+    for kind in ("sinusoidal", "none", "learned_zero", "learned_random"):
+        bridge = Bridge(BridgeConfig(positional=kind, max_positions=8), 16, 32)
+        bridge.proj.load_state_dict(plain.proj.state_dict())
+        out[kind] = bridge(z)
+    assert torch.allclose(out["none"], plain.proj(z))
+    assert torch.allclose(out["sinusoidal"], plain.proj(z + sinusoidal_table(5, 16)), atol=1e-6)
+    assert torch.equal(out["learned_zero"], out["none"])  # zero-init: starts as no PE
+    assert not torch.allclose(out["learned_random"], out["none"])
+    learned = Bridge(BridgeConfig(positional="learned_zero", max_positions=4), 16, 32)
+    assert next(n for n, _ in learned.named_parameters()) == "pos_embedding"  # no weight decay
+    with pytest.raises(ValueError, match="max_positions"):
+        learned(z)
+    with torch.device("meta"):
+        paper = Bridge(BridgeConfig(), 512, 2048)
+    assert sum(p.numel() for p in paper.parameters()) == 1_050_624
+
+
+# ---- what is saved --------------------------------------------------------------------------
+
+
+def test_trainable_state_dict_is_everything_but_the_frozen_models(lm_dir, tokenizer):
+    model = _build(lm_dir, tokenizer=tokenizer)
+    sd = model.trainable_state_dict()
+    assert not any(k.startswith(("lm.lm.", "spatial.vit.")) for k in sd)
+    for key in (
+        "spatial.bn.running_mean",
+        "spatial.bn.num_batches_tracked",
+        "spatial.proj.weight",
+        "spatial.lora.block1_qkv.lora_A",
+        "bridge.proj.weight",
+        "lm.adapters.0.gate",
+        "lm.adapters.1.sign.v.lora_B",
+    ):
+        assert key in sd, key
+    params = {n: p for n, p in model.named_parameters() if p.requires_grad}
+    assert set(params) <= set(sd)
+    buffers = set(sd) - set(params)
+    assert all(k.startswith("spatial.bn.") for k in buffers), buffers
+    pgp = _build(lm_dir, stage="pgp").trainable_state_dict()
+    assert "pgp_head.prototypes" in pgp and pgp["pgp_head.prototypes"].shape == (7, 32)
+
+
+def test_load_trainable_state_dict_is_strict(lm_dir, tokenizer):
+    source = _open_gates(_build(lm_dir, tokenizer=tokenizer, seed=1))
+    target = _build(lm_dir, tokenizer=tokenizer, seed=2)
+    sd = {k: v.clone() for k, v in source.trainable_state_dict().items()}
+    target.load_trainable_state_dict(sd)
+    for k, v in target.trainable_state_dict().items():
+        assert torch.equal(v, sd[k]), k
+    missing = dict(sd)
+    missing.pop("lm.adapters.0.gate")
+    with pytest.raises(CheckpointError, match=r"1 missing.*lm.adapters.0.gate"):
+        target.load_trainable_state_dict(missing)
+    with pytest.raises(CheckpointError, match=r"1 unexpected.*bogus"):
+        target.load_trainable_state_dict({**sd, "bogus.weight": torch.zeros(1)})
+    with pytest.raises(CheckpointError, match="another shape"):
+        target.load_trainable_state_dict({**sd, "lm.adapters.0.gate": torch.zeros(5)})
+
+
+def test_stage_two_takes_the_stage_one_sign_model_and_drops_the_head(lm_dir, tokenizer):
+    stage1 = _build(lm_dir, stage="pgp", seed=3)
+    randomise_(stage1, seed=4)
+    with torch.no_grad():
+        stage1.spatial.bn.running_mean.fill_(0.25)
+    weights = stage1.trainable_state_dict()
+    stage2 = _build(lm_dir, tokenizer=tokenizer, seed=5)
+    gates_before = stage2.lm.adapters[0].gate.clone()
+    stage2.load_stage1(weights)
+    own = stage2.trainable_state_dict()
+    for key, value in weights.items():
+        if key.startswith("pgp_head."):
+            assert key not in own
+        else:
+            assert torch.equal(own[key], value), key
+    assert torch.equal(stage2.lm.adapters[0].gate, gates_before)
+    frames, lengths = _frames([5, 3])
+    assert torch.allclose(stage2.encode(frames, lengths)[0], stage1.encode(frames, lengths)[0])
+
+    dropped = next(k for k in weights if k.startswith("sign_encoder."))
+    incomplete = {k: v for k, v in weights.items() if k != dropped}
+    with pytest.raises(CheckpointError, match="missing"):
+        stage2.load_stage1(incomplete)
+    with pytest.raises(CheckpointError, match="not a stage-1"):
+        stage2.load_stage1({**weights, "lm.adapters.0.gate": torch.zeros(4)})
+    trained_vit = {**weights, "spatial.vit.layernorm.weight": torch.ones(32)}
+    with pytest.raises(CheckpointError, match="train_backbone"):
+        stage2.load_stage1(trained_vit)
+
+
+def _cfg(lm_dir: Path, stage: str) -> Config:
+    cfg = Config(model=model_config(lm_dir))
+    cfg.train.stage = stage
+    cfg.data.lang = "de"
+    return cfg
+
+
+def test_translation_checkpoint_round_trip_gives_identical_outputs(lm_dir, tokenizer, tmp_path):
+    model = _open_gates(_build(lm_dir, tokenizer=tokenizer))
+    with torch.no_grad():
+        model.spatial.bn.running_var.fill_(2.0)
+    folder = save_checkpoint(
+        tmp_path / "best",
+        model,
+        _cfg(lm_dir, "translate"),
+        vocab=_Vocab(["sonne", "regen"]),
+        metrics={"val/bleu4": torch.tensor(12.5), "epoch": 3, "val/loss": float("nan")},
+    )
+    names = {p.name for p in folder.iterdir()}
+    assert {"config.yaml", "trainable.safetensors", "pseudo_glosses.json", "metrics.json"} <= names
+    assert "tokenizer_config.json" in names
+    assert not any(n.endswith((".bin", ".pt", ".pth", ".pkl", ".ckpt")) for n in names)
+    assert json.loads((folder / "metrics.json").read_text()) == {
+        "epoch": 3,
+        "val/bleu4": 12.5,
+        "val/loss": None,
+    }
+    saved = load_file(str(folder / "trainable.safetensors"))
+    assert not any(k.startswith("lm.lm.") for k in saved)  # the frozen LM is referenced
+    assert load_config(folder / "config.yaml").model.lm.pretrained == str(lm_dir.resolve())
+
+    loaded, cfg, tok = load_checkpoint(folder)
+    assert cfg.train.stage == "translate" and not loaded.training
+    assert tok.eos_token_id == tokenizer.eos_token_id and len(tok) == len(tokenizer)
+    frames, lengths = _frames([5, 3], seed=7)
+    texts = _texts(tokenizer, SENTENCES[2:4])
+    with torch.no_grad():
+        z, mask = model.encode(frames, lengths)
+        z2, mask2 = loaded.encode(frames, lengths)
+        assert torch.equal(z, z2) and torch.equal(mask, mask2)
+        assert torch.equal(
+            model.translation_loss(z, mask, **texts), loaded.translation_loss(z2, mask2, **texts)
+        )
+    assert loaded.translate(z2, mask2, num_beams=4, max_new_tokens=10) == model.translate(
+        z, mask, num_beams=4, max_new_tokens=10
+    )
+
+
+def test_pgp_checkpoint_round_trip(lm_dir, tmp_path):
+    model = _build(lm_dir, stage="pgp")
+    randomise_(model, seed=9)
+    folder = save_checkpoint(tmp_path / "pgp", model, _cfg(lm_dir, "translate"))
+    loaded, cfg, tokenizer = load_checkpoint(folder)
+    assert cfg.train.stage == "pgp" and tokenizer is None  # the stage comes from the model
+    frames, lengths = _frames([4, 6])
+    with torch.no_grad():
+        a = model.pgp(*model.encode(frames, lengths))
+        b = loaded.pgp(*loaded.encode(frames, lengths))
+    assert torch.equal(a.yhat, b.yhat) and torch.equal(a.E, b.E)
+    assert set(read_trainable_weights(folder)) == set(model.trainable_state_dict())
+
+
+def test_broken_checkpoints_name_the_missing_file(lm_dir, tokenizer, tmp_path):
+    model = _build(lm_dir, tokenizer=tokenizer)
+    good = save_checkpoint(tmp_path / "good", model, _cfg(lm_dir, "translate"))
+
+    with pytest.raises(CheckpointError, match=r"nowhere.*not found"):
+        load_checkpoint(tmp_path / "nowhere")
+
+    def broken(name: str, drop: list[str]) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        for f in good.iterdir():
+            if f.name not in drop:
+                (folder / f.name).write_bytes(f.read_bytes())
+        return folder
+
+    with pytest.raises(CheckpointError, match=r"config.yaml: missing"):
+        load_checkpoint(broken("no-config", ["config.yaml"]))
+    with pytest.raises(CheckpointError, match=r"trainable.safetensors: missing"):
+        load_checkpoint(broken("no-weights", ["trainable.safetensors"]))
+    with pytest.raises(CheckpointError, match=r"tokenizer_config.json: missing"):
+        load_checkpoint(broken("no-tokenizer", ["tokenizer_config.json"]))
+    garbled = broken("garbled", [])
+    (garbled / "trainable.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(CheckpointError, match=r"trainable.safetensors: not a readable"):
+        load_checkpoint(garbled)
+    short = broken("short", [])
+    weights = load_file(str(short / "trainable.safetensors"))
+    weights.pop("bridge.proj.bias")
+    save_file(
+        weights, str(short / "trainable.safetensors"), metadata={"sign2gpt_stage": "translate"}
+    )
+    with pytest.raises(CheckpointError, match=r"trainable.safetensors.*missing.*bridge.proj.bias"):
+        load_checkpoint(short)
+    other_lm = broken("other-lm", [])
+    text = (
+        (other_lm / "config.yaml")
+        .read_text()
+        .replace(str(lm_dir.resolve()), str(tmp_path / "gone"))
+    )
+    (other_lm / "config.yaml").write_text(text)
+    with pytest.raises(CheckpointError, match="gone"):
+        load_checkpoint(other_lm)
+
+
+def test_checkpoint_config_keeps_hub_ids(lm_dir, tokenizer, tmp_path):
+    model = _build(lm_dir, tokenizer=tokenizer)
+    cfg = _cfg(lm_dir, "translate")
+    model.cfg = replace(
+        model.cfg, spatial=replace(model.cfg.spatial, pretrained="facebook/dinov2-small")
+    )
+    folder = save_checkpoint(tmp_path / "ids", model, cfg)
+    assert load_config(folder / "config.yaml").model.spatial.pretrained == "facebook/dinov2-small"

@@ -1,0 +1,91 @@
+from pathlib import Path
+
+import pytest
+from lm_fixtures import model_config, save_tiny_lm
+from transformers import Dinov2Config, Dinov2Model, XGLMForCausalLM
+
+from sign2gpt.cli import main
+from sign2gpt.config import load_config
+from sign2gpt.models.summary import DECODER, ParameterRow, format_table, parameter_table
+
+ROOT = Path(__file__).resolve().parents[1]
+PAPER = [
+    ParameterRow("spatial", 22_328_448, 271_872),
+    ParameterRow("sign encoder", 12_613_632, 12_613_632),
+    ParameterRow(DECODER, 1_736_710_528, 3_803_520),
+    ParameterRow("total", 1_771_652_608, 16_689_024),
+]
+
+
+def test_paper_table_for_the_phoenix14t_recipe():
+    cfg = load_config(ROOT / "configs/phoenix14t/translate.yaml")
+    assert cfg.model.lm.pretrained == "facebook/xglm-1.7B"  # named, never contacted
+    assert cfg.model.spatial.pretrained == "facebook/dinov2-small"
+    assert parameter_table(cfg.model, "translate") == PAPER
+
+
+def test_cli_prints_the_table_with_thousands_separators(capsys):
+    assert main(["summary", "--config", str(ROOT / "configs/phoenix14t/translate.yaml")]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[1].split() == ["component", "parameters", "trainable"]
+    assert [line.split() for line in lines if line.startswith("total")] == [
+        ["total", "1,771,652,608", "16,689,024"]
+    ]
+    assert "1,736,710,528" in out and "3,803,520" in out and "22,328,448" in out
+    assert "facebook/xglm-1.7B not read" in out
+
+
+def test_stage_one_table_has_the_pgp_head_instead_of_the_decoder():
+    cfg = load_config(ROOT / "configs/phoenix14t/pretrain.yaml")
+    rows = {r.component: r for r in parameter_table(cfg.model, cfg.train.stage)}
+    assert set(rows) == {"spatial", "sign encoder", "PGP head", "total"}
+    # Linear(512 -> 2048, the LM embedding prototypes) + tau_U + tau_T; prototypes are a buffer
+    assert rows["PGP head"].parameters == rows["PGP head"].trainable == 512 * 2048 + 2048 + 2
+    assert rows["total"].parameters == 22_328_448 + 12_613_632 + rows["PGP head"].parameters
+
+
+def test_local_folders_give_their_own_sizes(tmp_path):
+    lm_dir = save_tiny_lm(tmp_path / "lm")
+    vit_dir = tmp_path / "vit"
+    Dinov2Model(
+        Dinov2Config(
+            hidden_size=32, num_hidden_layers=2, num_attention_heads=2, patch_size=8, image_size=32
+        )
+    ).save_pretrained(vit_dir)
+    cfg = model_config(lm_dir)
+    cfg.spatial.pretrained = str(vit_dir)
+    cfg.spatial.hidden_size = 999  # ignored: the folder's config.json wins
+    cfg.lm.d_model = 999
+    rows = {r.component: r for r in parameter_table(cfg, "translate")}
+    tiny = XGLMForCausalLM.from_pretrained(lm_dir)
+    frozen_lm = sum(p.numel() for p in tiny.parameters())
+    layers, d, r = 2, 32, 4
+    trainable_lm = layers * (4 * 2 * r * d + 3 * 2 * r * d + 4) + (16 * d + d)  # + bridge
+    assert rows[DECODER] == ParameterRow(DECODER, frozen_lm + trainable_lm, trainable_lm)
+    vit = sum(p.numel() for p in Dinov2Model.from_pretrained(vit_dir).parameters())
+    assert rows["spatial"].parameters - rows["spatial"].trainable == vit
+
+
+def test_format_table_aligns_columns():
+    text = format_table([ParameterRow("a", 1234, 5), ParameterRow("total", 1234567, 0)])
+    assert text.splitlines() == [
+        "component  parameters  trainable",
+        "---------  ----------  ---------",
+        "a               1,234          5",
+        "total       1,234,567          0",
+    ]
+
+
+def test_bad_config_is_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model:\n  lm:\n    d_modle: 3\n")
+    assert main(["summary", "--config", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "d_modle" in err[0]
+
+
+@pytest.mark.parametrize("recipe", ["csl_daily/translate.yaml", "how2sign/translate.yaml"])
+def test_other_recipes_build_the_paper_model(recipe):
+    cfg = load_config(ROOT / "configs" / recipe)
+    assert parameter_table(cfg.model, cfg.train.stage) == PAPER

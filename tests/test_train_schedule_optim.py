@@ -53,3 +53,21 @@ def test_weight_decay_exclusions():
     assert len(groups[1e-3]) == 1 and groups[1e-3][0] is model.proj.weight
     # biases, norms, embeddings, gates, temperatures; the frozen layer is not optimised at all
     assert len(groups[0.0]) == 6
+
+
+def test_encode_texts_format_and_shift():
+    from sign2gpt.train.datamodule import IGNORE_INDEX, encode_texts
+
+    class Tok:  # whitespace tokenizer: word i -> id 10 + i
+        eos_token_id, pad_token_id = 2, 1
+
+        def __call__(self, text, add_special_tokens=False):
+            return {"input_ids": [10 + i for i, _ in enumerate(text.split())]}
+
+    out = encode_texts(Tok(), ["a b c", "a"], max_tokens=64)
+    # rows: </s> 10 11 12 </s>  and  </s> 10 </s>; input drops the last, labels the first
+    assert out["input_ids"].tolist() == [[2, 10, 11, 12], [2, 10, 1, 1]]
+    assert out["labels"].tolist() == [[10, 11, 12, 2], [10, 2, IGNORE_INDEX, IGNORE_INDEX]]
+    assert out["attention_mask"].tolist() == [[1, 1, 1, 1], [1, 1, 0, 0]]
+    cut = encode_texts(Tok(), ["a b c d e f"], max_tokens=4)  # </s> a b c (no final </s>)
+    assert cut["input_ids"].tolist() == [[2, 10, 11]] and cut["labels"].tolist() == [[10, 11, 12]]

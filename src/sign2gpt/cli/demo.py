@@ -81,9 +81,13 @@ def run(args: argparse.Namespace) -> int:
     timings: dict[str, float] = {}
     total_start = time.perf_counter()
     synth_argv = ["synth", "--out", str(corpus), "--preset", args.preset, "--seed", str(args.seed)]
-    _step("synth", synth_argv, timings, corpus / "manifest.json")
+    _step("synth", synth_argv, timings, corpus / "groundtruth" / "manifest.json")
+    from sign2gpt.config import load_config
+
+    size = str(load_config(cfg_dir / "pretrain.yaml").data.store_size)
     prep_argv = ["prepare", "--dataset", "phoenix14t", "--root", str(corpus), "--out", str(store)]
-    _step("prepare", [*prep_argv, "--workers", str(args.workers)], timings, store / "DONE")
+    prep_argv += ["--size", size, "--workers", str(args.workers)]
+    _step("prepare", prep_argv, timings, store / "DONE")
     pg_argv = ["pseudo-gloss", "--dataset", "phoenix14t", "--root", str(corpus), "--lang", "de"]
     _step("pseudo-gloss", [*pg_argv, "--out", str(pg)], timings, pg)
     lm_argv = ["lm-pretrain", "--config", str(cfg_dir / "lm.yaml"), *common]

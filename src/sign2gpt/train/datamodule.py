@@ -15,19 +15,17 @@ from torch.utils.data import DataLoader, Dataset
 from sign2gpt.config import Config
 from sign2gpt.data.dataset import SignClipDataset, collate_clips
 from sign2gpt.data.sampler import LengthBucketSampler
+from sign2gpt.text.tokenizer import encode_sentence
 
 IGNORE_INDEX = -100
 
 
 def encode_texts(tokenizer: Any, texts: list[str], max_tokens: int) -> dict[str, torch.Tensor]:
-    """``</s> sentence </s>`` per text, cut to ``max_tokens``; input = all but last, labels = all
-    but first (padding positions ignored by the loss)."""
+    """``</s> sentence </s>`` per text (SPEC section 4, at most ``max_tokens``); input = all but
+    last, labels = all but first (padding positions ignored by the loss)."""
     eos = tokenizer.eos_token_id
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
-    rows = []
-    for text in texts:
-        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-        rows.append([*[eos, *ids][: max_tokens - 1], eos])
+    rows = [encode_sentence(tokenizer, text, max_tokens) for text in texts]
     width = max(len(r) for r in rows) - 1
     input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
     labels = torch.full((len(rows), width), IGNORE_INDEX, dtype=torch.long)

@@ -40,6 +40,7 @@ from sign2gpt.text.tokenizer import (
     resolve_kind,
     train_tokenizer,
 )
+from sign2gpt.train.optim import param_groups
 
 REPORT_NAME = "lm_pretrain_report.json"
 IGNORE_INDEX = -100
@@ -125,22 +126,6 @@ def perplexity(
     return math.exp(total_nll / total_tokens)
 
 
-def _param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
-    """Weight decay on the projection matrices only (not biases, LayerNorms or embeddings)."""
-    decay, no_decay = [], []
-    for name, p in model.named_parameters():
-        if not p.requires_grad:
-            continue
-        if p.ndim >= 2 and "embed" not in name:
-            decay.append(p)
-        else:
-            no_decay.append(p)
-    return [
-        {"params": decay, "weight_decay": weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
-    ]
-
-
 def pretrain_lm(
     train_sentences: Sequence[str],
     cfg: LMPretrainConfig,
@@ -193,7 +178,7 @@ def _pretrain(
     steps_per_epoch = math.ceil(len(train_ids) / cfg.batch_size)
     total_steps = steps_per_epoch * cfg.epochs
     optimizer = torch.optim.AdamW(
-        _param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-8
+        param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-8
     )
     scheduler = get_cosine_schedule_with_warmup(
         optimizer, round(cfg.warmup_ratio * total_steps), total_steps

@@ -5,7 +5,7 @@ Layout of ``train.out_dir``::
     config.yaml          the resolved config of this run
     checkpoints/         Lightning checkpoints (trainable weights + optimiser), last.ckpt resumes
     best/                the best model by the dev metric, as a self-describing folder
-    logs/                CSV and TensorBoard logs
+    logs/                csv/version_N/metrics.csv and tensorboard/version_N/, one per start
 """
 
 from __future__ import annotations
@@ -136,7 +136,9 @@ def build_prototypes(cfg: Config, vocab: list[str], tokenizer: Any) -> torch.Ten
         return lm_embedding_prototypes(lm.get_input_embeddings(), tokenizer, vocab).float()
 
 
-def make_trainer(cfg: Config, module: Sign2GPTModule, out_dir: Path) -> L.Trainer:
+def make_trainer(
+    cfg: Config, module: Sign2GPTModule, out_dir: Path, callbacks: list | None = None
+) -> L.Trainer:
     train = cfg.train
     best = ModelCheckpoint(
         dirpath=out_dir / "checkpoints",
@@ -152,8 +154,11 @@ def make_trainer(cfg: Config, module: Sign2GPTModule, out_dir: Path) -> L.Traine
         save_last=True,
         every_n_train_steps=max(1, train.checkpoint_every_steps),
     )
-    loggers = [CSVLogger(out_dir / "logs", name="", version="")]
-    loggers.append(TensorBoardLogger(out_dir / "logs", name="tensorboard", version=""))
+    # A new version_N folder per (re)start: a resumed run never overwrites the earlier logs.
+    loggers = [
+        CSVLogger(out_dir / "logs", name="csv"),
+        TensorBoardLogger(out_dir / "logs", name="tensorboard"),
+    ]
     return L.Trainer(
         accelerator=train.accelerator,
         devices=train.devices,
@@ -166,7 +171,13 @@ def make_trainer(cfg: Config, module: Sign2GPTModule, out_dir: Path) -> L.Traine
         check_val_every_n_epoch=train.val_every_epochs,
         log_every_n_steps=train.log_every_steps,
         limit_val_batches=train.limit_val_batches,
-        callbacks=[best, periodic, LearningRateMonitor("step"), TQDMProgressBar(refresh_rate=5)],
+        callbacks=[
+            best,
+            periodic,
+            LearningRateMonitor("step"),
+            TQDMProgressBar(refresh_rate=5),
+            *(callbacks or []),
+        ],
         logger=loggers,
         use_distributed_sampler=False,  # LengthBucketSampler shards by itself
         num_sanity_val_steps=0,
@@ -180,6 +191,7 @@ def run_stage(
     stage: str,
     datamodule: L.LightningDataModule | None = None,
     model: torch.nn.Module | None = None,
+    callbacks: list | None = None,
 ) -> Path:
     """Train one stage; returns the folder of the best checkpoint (``out_dir/best``)."""
     from sign2gpt.models.checkpoint import save_checkpoint
@@ -205,7 +217,7 @@ def run_stage(
     if datamodule is None and cfg.data.features and stage == "translate":
         datamodule = feature_datamodule(cfg, tokenizer)
     datamodule = datamodule or SignDataModule(cfg, stage, vocab=vocab, tokenizer=tokenizer)
-    trainer = make_trainer(cfg, module, out_dir)
+    trainer = make_trainer(cfg, module, out_dir, callbacks)
     last = out_dir / "checkpoints" / "last.ckpt"
     ckpt_path = str(last) if cfg.train.resume and last.is_file() else None
     if ckpt_path:
@@ -214,6 +226,9 @@ def run_stage(
         # Lightning warns that few workers are used and that a small dataset logs rarely.
         warnings.filterwarnings("ignore", message=".*does not have many workers.*")
         warnings.filterwarnings("ignore", message=".*log_every_n_steps.*")
+        # The frozen backbone / LM stay in eval mode on purpose (no dropout in frozen parts).
+        warnings.filterwarnings("ignore", message=".*module\\(s\\) in eval mode.*")
+        warnings.filterwarnings("ignore", message=".*treespec, LeafSpec.*")
         trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
     if not best_dir.is_dir():
         # No validation ran (e.g. max_steps reached first): export what we have.

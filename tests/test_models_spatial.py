@@ -210,3 +210,24 @@ def test_bad_lora_config_is_reported():
         build_spatial(replace(TINY, lora_blocks=[2]))
     with pytest.raises(ConfigError, match="lora_targets"):
         build_spatial(replace(TINY, lora_targets=["qkv", "mlp"]))
+
+
+def test_cnn_backbone_option_shapes_and_what_is_saved():
+    from sign2gpt.config import ModelConfig, SignEncoderConfig, SpatialConfig
+    from sign2gpt.models.sign2gpt import build_sign2gpt
+    from sign2gpt.models.spatial import ConvSpatialBackbone, build_spatial
+
+    cfg = SpatialConfig(backbone="cnn", cnn_channels=[8, 16, 32], out_dim=24)
+    net = build_spatial(cfg)
+    assert isinstance(net, ConvSpatialBackbone)
+    assert net(torch.randn(5, 3, 32, 32)).shape == (5, 24)
+    assert net(torch.randn(3, 3, 64, 64)).shape == (3, 24)  # pooled to the same 4 x 4 map
+    # conv weights 3*8*9 + 8*16*9 + 16*32*9, BatchNorms 2*(8+16+32), Linear 32*16*24+24, BN 48
+    expected = 216 + 1152 + 4608 + 112 + (512 * 24 + 24) + 48
+    assert sum(p.numel() for p in net.parameters() if p.requires_grad) == expected
+    model_cfg = ModelConfig(
+        spatial=cfg, sign_encoder=SignEncoderConfig(dim=24, num_blocks=2, num_heads=2, mlp_dim=32)
+    )
+    model = build_sign2gpt(model_cfg, stage="pgp", prototypes=torch.randn(3, 8))
+    saved = model.trainable_state_dict()
+    assert "spatial.cnn.0.weight" in saved and "spatial.bn.running_mean" in saved

@@ -98,6 +98,11 @@ class LoraConfig:
 class SpatialConfig:
     """DINOv2 ViT backbone. ``pretrained`` (hub id or folder or .pth) wins over the sizes."""
 
+    # "dinov2" (the paper) or "cnn": a small convolutional frame encoder trained from scratch,
+    # for CPU-only runs with no pretrained weights (the offline demo). The paper's own ablation
+    # swapped the backbone too (ResNet18 instead of DINOv2 on CSL-Daily).
+    backbone: Literal["dinov2", "cnn"] = "dinov2"
+    cnn_channels: list[int] = field(default_factory=lambda: [32, 64, 128])
     pretrained: str = ""  # "" = random weights built from the sizes below (tests, summary)
     hidden_size: int = 384
     num_layers: int = 12

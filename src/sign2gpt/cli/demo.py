@@ -82,6 +82,13 @@ def run(args: argparse.Namespace) -> int:
     total_start = time.perf_counter()
     synth_argv = ["synth", "--out", str(corpus), "--preset", args.preset, "--seed", str(args.seed)]
     _step("synth", synth_argv, timings, corpus / "groundtruth" / "manifest.json")
+    manifest = json.loads((corpus / "groundtruth" / "manifest.json").read_text())
+    preview = out / "preview.png"
+    if not preview.is_file():
+        from sign2gpt.synth import render_preview
+
+        render_preview(corpus / manifest["example_clip"], preview)
+    print(f"preview of a training clip (what the model sees): {preview}")
     from sign2gpt.config import load_config
 
     size = str(load_config(cfg_dir / "pretrain.yaml").data.store_size)

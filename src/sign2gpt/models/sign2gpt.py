@@ -22,7 +22,7 @@ from sign2gpt.models.bridge import Bridge
 from sign2gpt.models.gated_lm import GatedLM, load_lm, local_lm_config
 from sign2gpt.models.pgp_head import PGPHead, PGPOutput
 from sign2gpt.models.sign_encoder import SignEncoder, build_sign_encoder
-from sign2gpt.models.spatial import SpatialBackbone, build_spatial
+from sign2gpt.models.spatial import ConvSpatialBackbone, SpatialBackbone, build_spatial
 
 STAGES = ("pgp", "translate")
 SIGN_PREFIXES = ("spatial.", "sign_encoder.")  # what stage 2 takes from a stage-1 model
@@ -37,7 +37,7 @@ class Sign2GPT(nn.Module):
         self,
         cfg: ModelConfig,
         stage: str,
-        spatial: SpatialBackbone,
+        spatial: SpatialBackbone | ConvSpatialBackbone,
         sign_encoder: SignEncoder,
         pgp_head: PGPHead | None = None,
         bridge: Bridge | None = None,

@@ -25,7 +25,7 @@ def test_precision_falls_back_only_for_bf16_on_gpus_without_it():
 
 def test_missing_inputs_are_one_clear_error(tmp_path):
     cfg = load_config(None, [f"train.out_dir={tmp_path}", "model.lm.pretrained="])
-    with pytest.raises(Sign2GPTError, match="model.lm.pretrained is empty"):
+    with pytest.raises(Sign2GPTError, match=r"model\.lm\.pretrained is empty"):
         run_stage(cfg, "translate")
     with pytest.raises(Sign2GPTError, match="unknown stage"):
         run_stage(cfg, "finetune")

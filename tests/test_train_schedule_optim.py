@@ -71,3 +71,20 @@ def test_encode_texts_format_and_shift():
     assert out["attention_mask"].tolist() == [[1, 1, 1, 1], [1, 1, 0, 0]]
     cut = encode_texts(Tok(), ["a b c d e f"], max_tokens=4)  # </s> a b c (no final </s>)
     assert cut["input_ids"].tolist() == [[2, 10, 11]] and cut["labels"].tolist() == [[10, 11, 12]]
+
+
+def test_gate_lr_scale_puts_gates_in_their_own_group():
+    class WithGate(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.proj = nn.Linear(2, 2)
+            self.adapter = nn.Module()
+            self.adapter.gate = nn.Parameter(torch.zeros(4))
+
+    model = WithGate()
+    plain = build_adamw(model, lr=1e-3, weight_decay=0.0, betas=(0.9, 0.999))
+    assert len(plain.param_groups) == 2
+    scaled = build_adamw(model, lr=1e-3, weight_decay=0.0, betas=(0.9, 0.999), gate_lr_scale=20)
+    gate_group = scaled.param_groups[2]
+    assert gate_group["params"] == [model.adapter.gate]
+    assert gate_group["lr"] == pytest.approx(2e-2) and gate_group["weight_decay"] == 0.0

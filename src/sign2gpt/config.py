@@ -196,6 +196,10 @@ class OptimConfig:
     min_lr_ratio: float = 0.01  # warm-up from lr/100, cosine down to lr/100
     grad_clip: float = 1.0
     label_smoothing: float = 0.1
+    # Learning-rate multiplier of the zero-initialised gates of the sign branch. 1 = the paper.
+    # A short run (the CPU demo: hundreds of steps, not the paper's tens of thousands) raises
+    # it so the gates can open; the untrained model stays exactly the frozen LM either way.
+    gate_lr_scale: float = 1.0
 
 
 @dataclass

@@ -53,7 +53,9 @@ class Sign2GPTModule(L.LightningModule):
     # ---- optimisation ---------------------------------------------------------------------
     def configure_optimizers(self) -> dict[str, Any]:
         optim = self.cfg.train.optim
-        optimizer = build_adamw(self.model, optim.lr, optim.weight_decay, tuple(optim.betas))
+        optimizer = build_adamw(
+            self.model, optim.lr, optim.weight_decay, tuple(optim.betas), optim.gate_lr_scale
+        )
         total = int(self.trainer.estimated_stepping_batches)
         epochs = max(1, self.trainer.max_epochs or self.cfg.train.epochs)
         warmup = round(total * optim.warmup_epochs / epochs)

@@ -269,7 +269,8 @@ def test_sign_keys_values_are_computed_once_and_never_enter_the_self_attention_c
     steps: list[tuple[str, int, int]] = []
 
     def record(module, args, kwargs):
-        cache = kwargs.get("past_key_values")
+        # transformers 5.24 renamed the generate-time argument past_key_values to cache
+        cache = kwargs.get("cache", kwargs.get("past_key_values"))
         seen = cache.get_seq_length() if cache is not None else 0
         steps.append((type(cache).__name__, seen, kwargs["input_ids"].shape[1]))
 

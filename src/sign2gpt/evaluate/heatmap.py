@@ -49,11 +49,15 @@ def plot_localisation(
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([f"{names[r]} *" if r in true_rows else names[r] for r in rows], fontsize=7)
     ax.set_xlabel("encoder time step")
-    ax.set_title(title, fontsize=8)
+    ax.set_title(title, fontsize=8, pad=14 if spans else 6)
     if spans:
-        for label, start, end in spans:
+        for _, start, end in spans:
             ax.axvspan(start - 0.5, end - 0.5, color="cyan", alpha=0.12)
-            ax.text((start + end) / 2 - 0.5, -0.7, label, fontsize=6, ha="center", color="teal")
+        # the true signs, named on a top axis over their spans
+        top = ax.secondary_xaxis("top")
+        top.set_xticks([(start + end) / 2 - 0.5 for _, start, end in spans])
+        top.set_xticklabels([label for label, _, _ in spans], fontsize=6, color="teal")
+        top.tick_params(length=0, pad=1)
     fig.colorbar(image, ax=ax, fraction=0.02, pad=0.01)
     if strip_n:
         picks = np.linspace(0, len(frames) - 1, strip_n).round().astype(int)

@@ -31,7 +31,7 @@ def _loader(cfg: Any, split: str, collate: Any, batch_size: int) -> DataLoader:
     return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, num_workers=0)
 
 
-def _denormalise(frames: torch.Tensor, mean: tuple, std: tuple) -> np.ndarray:
+def denormalise(frames: torch.Tensor, mean: tuple, std: tuple) -> np.ndarray:
     """(T, 3, S, S) normalised -> (T, S, S, 3) uint8 for pictures."""
     m = torch.tensor(mean).view(1, 3, 1, 1)
     s = torch.tensor(std).view(1, 3, 1, 1)
@@ -145,7 +145,13 @@ def _evaluate_pgp(
                 words = vocab.glosses(clip_id)
                 spans.update(clip_id, clip_E, words, frames_per_step)
             if len(drawn) < heatmaps:
-                drawn.append(_draw(clip_E, vocab, clip_id, batch, row, cfg, out, split))
+                truth = spans.truth.get(clip_id, []) if spans is not None else []
+                # true sign spans (stored frames) in encoder steps, drawn over the map
+                sign_spans = [
+                    (s["gloss"], s["start"] / frames_per_step, s["end"] / frames_per_step)
+                    for s in truth
+                ]
+                drawn.append(_draw(clip_E, vocab, clip_id, batch, row, cfg, out, split, sign_spans))
     metrics = counts.metrics()
     result: dict[str, Any] = {"stage": "pgp", "split": split, **metrics}
     result["heatmaps"] = [str(p) for p in drawn]
@@ -167,6 +173,7 @@ def _draw(
     cfg: Any,
     out: Path,
     split: str,
+    sign_spans: list[tuple[str, float, float]],
 ) -> Path:
     from sign2gpt.evaluate.heatmap import plot_localisation
 
@@ -179,8 +186,9 @@ def _draw(
         clip_E,
         vocab.vocab,
         rows,
-        _denormalise(frames, cfg.data.mean, cfg.data.std),
+        denormalise(frames, cfg.data.mean, cfg.data.std),
         f"{clip_id}: {batch['texts'][row]}",
         out / f"{split}_heatmap_{clip_id.replace('/', '_')}.png",
         true_rows=set(true),
+        spans=sign_spans or None,
     )

@@ -88,7 +88,7 @@ class Translator:
         import numpy as np
 
         from sign2gpt.evaluate.heatmap import plot_localisation
-        from sign2gpt.evaluate.runner import _denormalise
+        from sign2gpt.evaluate.runner import denormalise
 
         assert self.pgp is not None
         z, mask = self.pgp.encode(frames, lengths)
@@ -99,7 +99,7 @@ class Translator:
             E,
             self.vocab.vocab,
             rows,
-            _denormalise(frames, self.cfg.data.mean, self.cfg.data.std),
+            denormalise(frames, self.cfg.data.mean, self.cfg.data.std),
             f"{name}: {text}",
             Path(out) / f"{name}_heatmap.png",
         )

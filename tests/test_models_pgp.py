@@ -10,9 +10,20 @@ import torch
 from tokenizers import Tokenizer, models, pre_tokenizers, processors
 from transformers import PreTrainedTokenizerFast
 
-from sign2gpt.config import ConfigError, PGPHeadConfig
+from sign2gpt.config import ConfigError, PGPHeadConfig, load_config
 from sign2gpt.errors import DataError, Sign2GPTError
-from sign2gpt.models.pgp_head import PGPHead, lm_embedding_prototypes, load_fasttext_prototypes
+from sign2gpt.models.pgp_head import (
+    COOCCURRENCE_DIM,
+    PGPHead,
+    cooccurrence_prototypes,
+    lm_embedding_prototypes,
+    load_fasttext_prototypes,
+    near_duplicate_prototypes,
+    ppmi,
+)
+from sign2gpt.models.sign2gpt import prototype_dim
+from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
+from sign2gpt.train.runner import build_prototypes
 
 FIXED = PGPHeadConfig(dropout=0.0, tau_init=0.5, learn_tau=False)
 
@@ -167,3 +178,83 @@ def test_lm_embedding_prototypes_average_subwords_without_special_tokens():
     torch.testing.assert_close(protos[1], (w[4] + w[5]) / 2)  # "▁re" + "gen"
     torch.testing.assert_close(protos[2], w[6])
     assert protos.dtype == torch.float32 and not protos.requires_grad
+
+
+def test_ppmi_hand_computed():
+    # words x, y, z; x occurs with y in two sentences and with z in one (symmetric counts)
+    counts = torch.tensor([[0.0, 2, 1], [2, 0, 0], [1, 0, 0]])
+    got = ppmi(counts)
+    # total 6; P(y) = 2/6; P_a(x) = 3^.75 / (3^.75 + 2^.75 + 1)
+    smoothed = 3**0.75 + 2**0.75 + 1
+    assert got[1, 0].item() == pytest.approx(math.log(smoothed / 3**0.75))
+    # P(x, z) = 1/6, P(x) = 3/6, P_a(z) = 1 / smoothed: log(smoothed / 3)
+    assert got[0, 2].item() == pytest.approx(math.log(smoothed / 3))
+    assert got[1, 2].item() == 0.0 and got[0, 0].item() == 0.0  # never together: 0, not -inf
+
+
+def test_cooccurrence_prototypes_separate_words_and_keep_shared_contexts_close():
+    vocab = ["montag", "dienstag", "regen", "sonne", "wind", "wehen", "nord", "einsam"]
+    sentences = (
+        [["montag", "regen"], ["dienstag", "regen"], ["montag", "sonne"], ["dienstag", "sonne"]]
+        + [["wind", "nord", "sonne"], ["wehen", "nord", "sonne"]] * 2
+        + [["nord", "regen"], ["einsam"]]
+    )
+    protos = cooccurrence_prototypes(sentences, vocab, dim=16)
+    assert protos.shape == (8, 16) and protos.dtype == torch.float32
+    torch.testing.assert_close(protos.norm(dim=1), torch.ones(8))
+    torch.testing.assert_close(protos, cooccurrence_prototypes(sentences, vocab, dim=16))
+    cos = protos @ protos.T
+    m, d, wind, wehen, nord = 0, 1, 4, 5, 6
+    assert cos[m, d] > cos[m, nord] + 0.3  # same contexts -> nearby, as fastText
+    # wind and wehen have identical contexts: their shared parts coincide, and each word's own
+    # direction keeps them apart
+    shared_only = cooccurrence_prototypes(sentences, vocab, dim=16, own_share=0.0)
+    assert (shared_only[wind] @ shared_only[wehen]).item() == pytest.approx(1.0)
+    assert cos[wind, wehen] < 0.9
+    assert not near_duplicate_prototypes(protos, vocab)  # nothing the head cannot tell apart
+    assert shared_only[7].abs().sum() == 0  # "einsam" shares no sentence: no shared part
+    assert protos[7].norm() == pytest.approx(1.0)  # ... its own direction only
+
+
+def test_near_duplicate_prototypes_lists_pairs_most_similar_first():
+    protos = torch.tensor([[1.0, 0.0], [0.999, 0.04], [0.0, 1.0], [0.0, 0.0], [1.0, 0.01]])
+    pairs = near_duplicate_prototypes(protos, ["a", "b", "c", "null-like", "e"])
+    assert [(a, b) for a, b, _ in pairs] == [("a", "e"), ("b", "e"), ("a", "b")]
+    assert all(c >= 0.95 for *_, c in pairs)
+    assert pairs[0][2] == pytest.approx(1 / math.sqrt(1 + 0.01**2))
+
+
+def _vocab(words: list[str], clips: dict[str, list[str]]) -> PseudoGlossVocab:
+    return PseudoGlossVocab(
+        vocab=words,
+        counts=dict.fromkeys(words, 1),
+        sentence_counts=dict.fromkeys(words, 1),
+        clips=clips,
+        splits={c: "train" if c.startswith("t") else "dev" for c in clips},
+        lang="de",
+        backend={},
+        pos=[],
+        max_sentence_fraction=0.4,
+    )
+
+
+def test_build_prototypes_warns_about_near_identical_prototypes(tmp_path: Path, caplog):
+    vec = _write_vec(tmp_path / "v.vec", ["geben 1 0 0", "lieben 1 0.01 0", "regen 0 1 0"])
+    vocab = _vocab(["geben", "lieben", "regen"], {"t1": ["geben", "regen"]})
+    caplog.set_level(logging.WARNING)
+    protos = build_prototypes(load_config(None, [f"model.pgp_head.prototypes={vec}"]), vocab, None)
+    assert protos.shape == (3, 3)
+    assert "1 pairs of pseudo-glosses have near-identical prototypes" in caplog.text
+    assert "geben/lieben" in caplog.text
+
+
+def test_build_prototypes_cooccurrence_uses_training_clips_only(caplog):
+    words = ["montag", "regen", "sonne", "wind"]
+    clips = {"t1": ["montag", "regen"], "t2": ["sonne", "regen"], "d1": ["montag", "wind"]}
+    cfg = load_config(None, ["model.pgp_head.prototypes=cooccurrence"])
+    caplog.set_level(logging.WARNING)
+    protos = build_prototypes(cfg, _vocab(words, clips), None)
+    assert protos.shape == (4, COOCCURRENCE_DIM) == (4, prototype_dim(cfg.model))
+    expected = cooccurrence_prototypes([clips["t1"], clips["t2"]], words)
+    torch.testing.assert_close(protos, expected)  # the dev clip is not seen
+    assert "near-identical" not in caplog.text

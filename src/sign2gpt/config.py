@@ -138,8 +138,11 @@ class SignEncoderConfig:
 
 @dataclass
 class PGPHeadConfig:
-    prototype_dim: int = 0  # 0 = dimension of the prototype source (LM embeddings or fastText)
-    prototypes: str = "lm"  # "lm" (frozen LM input embeddings) or a fastText .vec/.bin path
+    prototype_dim: int = 0  # 0 = the source's: LM width, fastText's 300, 128 for cooccurrence
+    # "lm": the frozen LM's input embeddings (mean over a word's subwords); "cooccurrence": word
+    # vectors of the pseudo-glosses from their co-occurrence in the training sentences (offline
+    # stand-in for fastText); or the path of a fastText .vec / .bin file (the authors' choice).
+    prototypes: str = "lm"
     dropout: float = 0.2
     tau_init: float = 0.1
     tau_min: float = 0.01

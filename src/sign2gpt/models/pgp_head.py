@@ -20,6 +20,7 @@ authors' choice). They are a buffer: saved with the head, never trained.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,80 @@ def lm_embedding_prototypes(
     if empty:
         log.warning("%d of %d pseudo-glosses gave no token: zero prototypes", empty, len(vocab))
     return out
+
+
+COOCCURRENCE_DIM = 128  # P of `prototypes: cooccurrence` unless prototype_dim says otherwise
+NEAR_DUPLICATE_COS = 0.95
+OWN_DIRECTION_SHARE = 0.25  # of each cooccurrence prototype: see cooccurrence_prototypes
+
+
+def ppmi(counts: torch.Tensor, context_power: float = 0.75) -> torch.Tensor:
+    """Positive pointwise mutual information of a (V, V) co-occurrence count matrix, row word w,
+    column context c: max(0, log(P(w, c) / (P(w) P_a(c)))), with P_a(c) proportional to
+    count(c) ** ``context_power`` (the smoothing that keeps rare contexts from dominating)."""
+    counts = counts.double()
+    total = counts.sum()
+    word_p = counts.sum(dim=1) / total  # (V,)
+    context = counts.sum(dim=0).pow(context_power)
+    context_p = context / context.sum()  # (V,)
+    pmi = torch.log(counts / total / (word_p[:, None] * context_p[None, :]))  # -inf / nan at 0
+    return torch.nan_to_num(pmi, nan=0.0, neginf=0.0, posinf=0.0).clamp_(min=0.0)
+
+
+def cooccurrence_prototypes(
+    sequences: Iterable[Sequence[str]],
+    vocab: list[str],
+    dim: int = COOCCURRENCE_DIM,
+    own_share: float = OWN_DIRECTION_SHARE,
+) -> torch.Tensor:
+    """(V, dim) unit word vectors of the pseudo-glosses from the training sentences alone.
+
+    The offline stand-in for fastText (``prototypes: cooccurrence``). The shared part: the
+    positive pointwise mutual information of two pseudo-glosses occurring in the same sentence,
+    context distribution smoothed by the power 0.75, factorised by an SVD, row v = U_v sqrt(S)
+    over the top ``dim`` components (Levy, Goldberg & Dagan 2015): words that share contexts get
+    nearby prototypes, as with fastText. Each word also gets a fixed random direction of its own
+    holding ``own_share`` of its squared norm, as fastText's word vector beside its shared
+    n-grams: two words that always occur together (``wind``, ``wehen``) still differ (cos at
+    most 1 - own_share), and a lemma the tokenizer splits into letters is no problem here (with
+    a small LM, its mean subword embedding collapses onto other words'). Deterministic.
+    """
+    index = {word: i for i, word in enumerate(vocab)}
+    size = len(vocab)
+    counts = torch.zeros(size, size, dtype=torch.float64)
+    for sequence in sequences:
+        ids = sorted({index[w] for w in sequence if w in index})
+        if len(ids) > 1:
+            rows = torch.tensor(ids)
+            counts[rows[:, None], rows[None, :]] += 1.0
+    counts.fill_diagonal_(0.0)
+    shared = torch.zeros(size, dim, dtype=torch.float64)
+    if counts.sum() > 0:
+        u, s, _ = torch.linalg.svd(ppmi(counts))
+        k = min(dim, size)
+        shared[:, :k] = u[:, :k] * s[:k].sqrt()
+    gen = torch.Generator().manual_seed(0)
+    own = torch.randn(size, dim, generator=gen, dtype=torch.float64)
+    # a word sharing no sentence with another has no shared part: its own direction only
+    vectors = (1.0 - own_share) ** 0.5 * F.normalize(shared, dim=1)
+    vectors += own_share**0.5 * F.normalize(own, dim=1)
+    return F.normalize(vectors, dim=1).float()
+
+
+def near_duplicate_prototypes(
+    prototypes: torch.Tensor, vocab: list[str], threshold: float = NEAR_DUPLICATE_COS
+) -> list[tuple[str, str, float]]:
+    """Pairs of pseudo-glosses whose prototypes have a cosine of at least ``threshold``, most
+    similar first. The head scores a frame by its cosine to each prototype, so it cannot tell
+    the two words of such a pair apart (zero vectors are left out: they are the null's)."""
+    unit = F.normalize(prototypes.double(), dim=1)  # (V, P); zero rows stay zero
+    cos = unit @ unit.T  # (V, V)
+    upper = torch.triu(torch.ones_like(cos, dtype=torch.bool), diagonal=1)
+    first, second = torch.nonzero((cos >= threshold) & upper, as_tuple=True)
+    pairs = [
+        (vocab[a], vocab[b], float(cos[a, b])) for a, b in zip(first.tolist(), second.tolist())
+    ]
+    return sorted(pairs, key=lambda pair: -pair[2])
 
 
 def _read_vec(path: Path, vocab: list[str]) -> tuple[torch.Tensor, int]:

@@ -20,7 +20,7 @@ from sign2gpt.config import ConfigError, ModelConfig
 from sign2gpt.errors import CheckpointError, Sign2GPTError
 from sign2gpt.models.bridge import Bridge
 from sign2gpt.models.gated_lm import GatedLM, load_lm, local_lm_config
-from sign2gpt.models.pgp_head import PGPHead, PGPOutput
+from sign2gpt.models.pgp_head import COOCCURRENCE_DIM, PGPHead, PGPOutput
 from sign2gpt.models.sign_encoder import SignEncoder, build_sign_encoder
 from sign2gpt.models.spatial import ConvSpatialBackbone, SpatialBackbone, build_spatial
 
@@ -225,6 +225,8 @@ def prototype_dim(cfg: ModelConfig) -> int:
     """P of the PGP prototypes when no prototypes are at hand (placeholder / summary)."""
     if cfg.pgp_head.prototype_dim:
         return cfg.pgp_head.prototype_dim
+    if cfg.pgp_head.prototypes == "cooccurrence":
+        return COOCCURRENCE_DIM
     if cfg.pgp_head.prototypes != "lm":
         return FASTTEXT_DIM
     local = local_lm_config(cfg.lm.pretrained)

@@ -22,6 +22,7 @@ from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
 from sign2gpt.config import Config, save_config
 from sign2gpt.errors import Sign2GPTError
+from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
 from sign2gpt.train.datamodule import SignDataModule
 from sign2gpt.train.modules import PGPModule, Sign2GPTModule, TranslationModule
 
@@ -86,7 +87,7 @@ def build_stage_model(cfg: Config, stage: str) -> tuple[torch.nn.Module, Any, An
         if not cfg.data.pseudo_glosses:
             raise Sign2GPTError("data.pseudo_glosses is empty: run `sign2gpt pseudo-gloss` first")
         vocab = PseudoGlossVocab.load(cfg.data.pseudo_glosses)
-        prototypes = build_prototypes(cfg, vocab.vocab, tokenizer)
+        prototypes = build_prototypes(cfg, vocab, tokenizer)
         model = build_sign2gpt(
             cfg.model, stage="pgp", prototypes=prototypes, num_pseudo_glosses=len(vocab.vocab)
         )
@@ -123,17 +124,46 @@ def feature_datamodule(cfg: Config, tokenizer: Any) -> SignDataModule:
     )
 
 
-def build_prototypes(cfg: Config, vocab: list[str], tokenizer: Any) -> torch.Tensor:
-    from sign2gpt.models.pgp_head import lm_embedding_prototypes, load_fasttext_prototypes
+def build_prototypes(cfg: Config, vocab: PseudoGlossVocab, tokenizer: Any) -> torch.Tensor:
+    """The frozen (V, P) prototypes of ``model.pgp_head.prototypes``: the LM's input embeddings
+    (``lm``), word vectors from the training sentences (``cooccurrence``) or a fastText file.
+    Warns when some prototypes are near-identical: the head cannot tell those words apart."""
+    from sign2gpt.models.pgp_head import (
+        COOCCURRENCE_DIM,
+        NEAR_DUPLICATE_COS,
+        cooccurrence_prototypes,
+        lm_embedding_prototypes,
+        load_fasttext_prototypes,
+        near_duplicate_prototypes,
+    )
 
-    source = cfg.model.pgp_head.prototypes
-    if source != "lm":
-        return load_fasttext_prototypes(source, vocab)
-    from sign2gpt.models.gated_lm import load_lm
+    head = cfg.model.pgp_head
+    if head.prototypes == "lm":
+        from sign2gpt.models.gated_lm import load_lm
 
-    lm = load_lm(cfg.model.lm, device="cpu")
-    with torch.no_grad():
-        return lm_embedding_prototypes(lm.get_input_embeddings(), tokenizer, vocab).float()
+        lm = load_lm(cfg.model.lm, device="cpu")
+        with torch.no_grad():
+            prototypes = lm_embedding_prototypes(lm.get_input_embeddings(), tokenizer, vocab.vocab)
+        prototypes = prototypes.float()
+    elif head.prototypes == "cooccurrence":
+        train = [vocab.clips[c] for c, split in vocab.splits.items() if split == "train"]
+        prototypes = cooccurrence_prototypes(
+            train, vocab.vocab, head.prototype_dim or COOCCURRENCE_DIM
+        )
+    else:
+        prototypes = load_fasttext_prototypes(head.prototypes, vocab.vocab)
+    pairs = near_duplicate_prototypes(prototypes, vocab.vocab)
+    if pairs:
+        shown = ", ".join(f"{a}/{b} {c:.3f}" for a, b, c in pairs[:5])
+        log.warning(
+            "%d pairs of pseudo-glosses have near-identical prototypes (cos >= %.2f; %s): the "
+            "PGP head cannot tell them apart. fastText vectors or "
+            "model.pgp_head.prototypes=cooccurrence give each word its own direction.",
+            len(pairs),
+            NEAR_DUPLICATE_COS,
+            shown,
+        )
+    return prototypes
 
 
 def make_trainer(

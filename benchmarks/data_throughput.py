@@ -1,21 +1,35 @@
 """Frames per second delivered as 224x224 normalised tensors: raw PNG frame folders vs the
-prepared store, same clips, same sampling and transforms, 2 DataLoader workers, one run.
+prepared store, same clips, same sampling and transforms, 2 DataLoader workers.
 
-    .venv/bin/python benchmarks/data_throughput.py [--clips 40] [--frames 120] [--workers 2]
+    .venv/bin/python benchmarks/data_throughput.py [--clips 32] [--frames 100] [--workers 2]
+        [--rounds 3]
 
 The corpus: the synthetic corpus (``sign2gpt.synth``, Phoenix14T layout) when it renders
 210x260 frames, otherwise a corpus written here in the Phoenix14T layout at 210x260 with
 camera-like noise, calibrated to about 48 KB per PNG (the real Phoenix14T frames are ~40 KB:
 a 39 GB release for ~950k frames). Both pipelines read the same clips through the same
 ``SignClipDataset`` (frame sampling of SPEC section 5, then the training augmentation or the
-evaluation transform); only the frame source differs. Prints frames/s of each, the ratio, the
-preparation time, peak memory (main process and the largest worker) and sizes on disk.
+evaluation transform); only the frame source differs.
+
+What "delivered" means: the workers hand over uint8 frames (what the dataset yields); the
+consumer loop in the main process normalises every batch with the model's own first step
+(``FrameNormalise`` from ``sign2gpt.models.preprocess``, mean / std of the data config) into
+a float32 buffer it reuses, as a GPU's caching allocator would; that normalisation is inside
+the timed loop. So the frames/s are of float32 224x224 normalised tensors, as before the
+frames became uint8.
+
+Prints the frames/s of each pipeline (best of ``--rounds`` interleaved passes), the ratio, CPU
+ms per frame (workers and main process together), the preparation time, peak memory (main
+process and the largest worker), sizes on disk, and a single-process table of what one frame
+costs in each step (read + decode, transform, hand-over through fresh shared memory,
+normalisation), from which the ratio the machine allows follows when every core is busy.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import multiprocessing as mp
 import os
 import platform
 import resource
@@ -24,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -31,10 +46,18 @@ from PIL import Image
 from torch.utils.data import DataLoader
 
 from sign2gpt.config import DataConfig
-from sign2gpt.data.dataset import FolderSource, SignClipDataset, collate_clips
+from sign2gpt.data.augment import draw_augment, new_frames, transform_frames
+from sign2gpt.data.dataset import (
+    CHUNK_FRAMES,
+    FolderSource,
+    SignClipDataset,
+    collate_clips,
+    tune_worker_process,
+)
 from sign2gpt.data.readers import read_dataset
 from sign2gpt.data.sampler import LengthBucketSampler
 from sign2gpt.data.store import FrameStore, clip_file_jpegs, prepare_dataset
+from sign2gpt.models.preprocess import FrameNormalise
 
 NOISE = 0.5  # sensor noise (grey levels): about 48 KB per PNG, like the real corpus
 
@@ -137,27 +160,150 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def measure(dataset: SignClipDataset, workers: int, batch_size: int, epoch: int) -> tuple:
-    """One pass: (frames/s after the first batch (worker start-up excluded), CPU ms per
-    frame of the main process and the workers together, whole pass)."""
-    dataset.set_epoch(epoch)
-    sampler = LengthBucketSampler(dataset.lengths, batch_size, shuffle=True, seed=0)
-    sampler.set_epoch(epoch)
+def best_ms(fn, frames: int, repeats: int = 3) -> float:
+    """Best of ``repeats`` runs of ``fn()``, in ms per frame."""
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times) / frames * 1e3
+
+
+def component_costs(
+    sources: dict[str, Any], clip_id: str, cfg: DataConfig, n: int = 96
+) -> dict[str, dict[str, float]]:
+    """:func:`_component_costs` in a forked process set up as a DataLoader worker (the
+    dataset's ``tune_worker_process``), so that it measures what a worker pays."""
+    global _COMPONENT_ARGS
+    _COMPONENT_ARGS = (sources, clip_id, cfg, n)  # inherited by the forked child
+    with mp.get_context("fork").Pool(1) as pool:
+        return pool.apply(_component_costs_in_worker)
+
+
+_COMPONENT_ARGS: tuple = ()
+
+
+def _component_costs_in_worker() -> dict[str, dict[str, float]]:
+    tune_worker_process()
+    return _component_costs(*_COMPONENT_ARGS)
+
+
+def _component_costs(
+    sources: dict[str, Any], clip_id: str, cfg: DataConfig, n: int = 96
+) -> dict[str, dict[str, float]]:
+    """One process, one thread, ms per frame (best of 3): what one delivered frame costs in
+    each step, for each source, on the same ``n`` frames of one clip, in chunks of 16 as the
+    dataset works. ``read``: file reads + decoding (PNG folder or the store's packed JPEGs);
+    ``eval`` / ``train``: the evaluation transform / the training augmentation (mean over
+    seeded draws: rotation, jitter and grayscale at their probabilities); ``hand-over``:
+    writing the uint8 frames into fresh shared memory, as a DataLoader worker does (page
+    faults included); ``normalise``: the consumer's uint8 -> float32 normalisation into a
+    reused buffer."""
+    torch.set_num_threads(1)  # a worker's setting (tune_worker_process sets OpenCV's)
+    idx = np.arange(n)
+    chunks = [idx[c : c + CHUNK_FRAMES] for c in range(0, n, CHUNK_FRAMES)]
+    size = cfg.image_size
+    out = new_frames(CHUNK_FRAMES, size)
+    draws = [draw_augment(cfg.augment, np.random.default_rng(s), cfg.store_size) for s in range(60)]
+    costs: dict[str, dict[str, float]] = {}
+    for name, source in sources.items():
+        decoded = [source.read_frames(clip_id, c) for c in chunks]
+
+        def transform(params_list: list, decoded: list = decoded) -> None:
+            for params in params_list:
+                for part in decoded:
+                    transform_frames(part, params, cfg, out=out[: len(part)])
+
+        costs[name] = {
+            "read": best_ms(lambda s=source: [s.read_frames(clip_id, c) for c in chunks], n),
+            "eval": best_ms(lambda t=transform: t([None]), n),
+            "train": best_ms(lambda t=transform: t(draws), n * len(draws), repeats=2),
+        }
+    src = new_frames(n, size)
+    src.random_(0, 256)
+
+    def hand_over() -> None:
+        # as the dataset's _frames_buffer in a worker: one fresh shared buffer per batch
+        storage = torch.UntypedStorage._new_shared(n * size * size * 3)
+        shared = torch.empty(0, dtype=torch.uint8).set_(storage, 0, (n, size, size, 3))
+        for c in chunks:
+            shared[c[0] : c[-1] + 1].copy_(src[c[0] : c[-1] + 1].permute(0, 2, 3, 1))
+
+    normalise = FrameNormalise.from_config(cfg)
+    buf = torch.empty((n, 3, size, size))
+    shared_cost = {
+        "hand-over": best_ms(hand_over, n),
+        "normalise": best_ms(lambda: normalise(src, out=buf), n),
+    }
+    for name in costs:
+        costs[name].update(shared_cost)
+    return costs
+
+
+def measure(
+    dataset: SignClipDataset,
+    workers: int,
+    batch_size: int,
+    round_: int,
+    epochs: int,
+    buf: torch.Tensor,
+) -> tuple:
+    """One pass of ``epochs`` epochs through one DataLoader (workers started once):
+    (frames/s after the first batch (worker start-up excluded), CPU ms per frame of the main
+    process and the workers together, whole pass including start-up). Each uint8 batch is
+    normalised here, in the main process, by the model's ``FrameNormalise``, into ``buf``
+    (float32, large enough for any batch, allocated and touched once, as a GPU's caching
+    allocator keeps its memory; in shared memory, so that forking the workers does not make
+    it copy-on-write for the main process)."""
+    dataset.set_epoch(round_)  # the workers' augmentation draws: one set per pass
+    sampler = LengthBucketSampler(dataset.lengths, batch_size, shuffle=True, seed=round_)
     loader = DataLoader(
-        dataset, batch_sampler=sampler, collate_fn=collate_clips, num_workers=workers
+        dataset,
+        batch_sampler=sampler,
+        collate_fn=collate_clips,
+        num_workers=workers,
+        persistent_workers=workers > 0,
     )
+    normalise = FrameNormalise.from_config(dataset.cfg)
     frames, total, start = 0, 0, None
     cpu0 = cpu_seconds()
-    for batch in loader:
-        assert batch["frames"].shape[1:] == (3, 224, 224)
-        total += batch["frames"].shape[0]
-        if start is None:
-            start = time.perf_counter()  # the clock starts once the first batch arrived
-            continue
-        frames += batch["frames"].shape[0]
+    for epoch in range(epochs):
+        sampler.set_epoch(epoch)
+        for batch in loader:
+            uint8 = batch["frames"]  # (N, 3, 224, 224) uint8
+            x = normalise(uint8, out=buf[: uint8.numel()].view(uint8.shape))
+            assert x.shape[1:] == (3, 224, 224) and x.dtype == torch.float32
+            total += x.shape[0]
+            if start is None:
+                start = time.perf_counter()  # the clock starts once the first batch arrived
+                continue
+            frames += x.shape[0]
+    elapsed = time.perf_counter() - start if start is not None else 0.0
     del loader  # workers exit: their CPU time is counted
-    assert start is not None
-    return frames / (time.perf_counter() - start), (cpu_seconds() - cpu0) / total * 1e3
+    return frames / elapsed, (cpu_seconds() - cpu0) / total * 1e3
+
+
+def print_components(costs: dict[str, dict[str, float]]) -> None:
+    """The per-step table and the ratio it allows when the machine is CPU-bound (frames/s
+    = cores / CPU per frame, so the ratio is that of the CPU per frame)."""
+    steps = ("read", "eval", "train", "hand-over", "normalise")
+    print("one frame, one process, one thread, ms (best of 3; train: mean over 60 draws):")
+    print(f"  {'source':16s} " + " ".join(f"{s:>9s}" for s in steps))
+    for name, row in costs.items():
+        print(f"  {name:16s} " + " ".join(f"{row[s]:9.3f}" for s in steps))
+    png, jpeg = costs["raw PNG folders"], costs["prepared store"]
+    for mode in ("train", "eval"):
+        common = jpeg[mode] + jpeg["hand-over"] + jpeg["normalise"]
+        total_png = png["read"] + png[mode] + png["hand-over"] + png["normalise"]
+        total_jpeg = jpeg["read"] + common
+        norm = jpeg["normalise"]
+        print(
+            f"  {mode:5s}: raw PNG {total_png:.3f} ms, store {total_jpeg:.3f} ms per frame "
+            f"(transform + hand-over + normalise {common:.3f} ms in the store's): "
+            f"CPU-bound ratio {total_png / total_jpeg:.2f}x; "
+            f"{(total_png - norm) / (total_jpeg - norm):.2f}x when a GPU normalises"
+        )
 
 
 def main() -> int:
@@ -167,6 +313,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved passes per setting")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per pass (one loader)")
     parser.add_argument("--dir", help="work folder (default: a temporary one, removed)")
     parser.add_argument("--corpus", choices=["auto", "fixture"], default="auto")
     args = parser.parse_args()
@@ -198,16 +345,28 @@ def main() -> int:
         )
         print(
             f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-            f"torch {torch.__version__}; {args.workers} DataLoader workers, batch {args.batch_size}"
+            f"torch {torch.__version__}; {args.workers} DataLoader workers, "
+            f"batch {args.batch_size}, {args.epochs} epochs per pass; "
+            "the consumer normalises on 1 thread"
         )
         print(
             f"prepare: {summary.frames_used} frames in {prep_s:.1f} s "
             f"({summary.frames_used / prep_s:.0f} frames/s, {args.workers} workers)"
         )
         print(f"load average at start: {os.getloadavg()[0]:.1f}")
+        torch.set_num_threads(1)  # for every single-process measurement too
         for name, ms in decode_costs(train, FrameStore(store)).items():
             print(f"decode only, one process: {name:26s} {ms:.3f} ms per frame")
         sources = {"raw PNG folders": FolderSource(records), "prepared store": FrameStore(store)}
+        longest = max(train, key=lambda r: FrameStore(store).by_id[r.id]["num_frames"])
+        n = min(96, int(FrameStore(store).by_id[longest.id]["num_frames"]))
+        costs = component_costs(sources, longest.id, cfg, n=n)
+        # The consumer: one thread, the workers have the cores (its normalisation stands in
+        # for the GPU's), and one float32 output buffer for the largest possible batch.
+        longest_batch = args.batch_size * max(
+            SignClipDataset(FrameStore(store), "train", cfg, train=False).lengths
+        )
+        buf = torch.zeros(longest_batch * 3 * cfg.image_size * cfg.image_size).share_memory_()
         fps: dict[tuple[str, str], list[float]] = {}
         cpu: dict[tuple[str, str], list[float]] = {}
         # Interleaved rounds, best of each: other work on the machine slows single passes.
@@ -215,7 +374,7 @@ def main() -> int:
             for mode in ("train", "eval"):
                 for name, source in sources.items():
                     ds = SignClipDataset(source, "train", cfg, train=mode == "train", seed=0)
-                    f, c = measure(ds, args.workers, args.batch_size, round_)
+                    f, c = measure(ds, args.workers, args.batch_size, round_, args.epochs, buf)
                     fps.setdefault((mode, name), []).append(f)
                     cpu.setdefault((mode, name), []).append(c)
         for mode in ("train", "eval"):
@@ -233,6 +392,7 @@ def main() -> int:
                 f"{mode:5s} transform: prepared store / raw PNG = {ratio:.2f}x frames/s, "
                 f"{cpu_ratio:.2f}x less CPU per frame"
             )
+        print_components(costs)
         print(f"load average at end: {os.getloadavg()[0]:.1f}")
         main_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -5,26 +5,22 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from sign2gpt.config import AugmentConfig, DataConfig
 from sign2gpt.data.augment import (
     ClipAugment,
-    _shift_hue,
     augment_clip,
     color_jitter,
     draw_augment,
     eval_clip,
+    new_frames,
+    to_grayscale,
     transform_frames,
 )
 from sign2gpt.data.sampling import num_sampled, sample_indices
 
 CFG = DataConfig(image_size=24, store_size=32)
-MEAN = np.array(CFG.mean).reshape(1, 3, 1, 1)
-STD = np.array(CFG.std).reshape(1, 3, 1, 1)
-
-
-def _unnormalise(x: torch.Tensor) -> np.ndarray:
-    return x.numpy() * STD + MEAN  # back to [0, 1]
 
 
 # ---- sampling (SPEC section 5) ------------------------------------------------------------
@@ -73,6 +69,29 @@ def _clip(t: int = 6, size: int = 32) -> np.ndarray:
     return frames
 
 
+def _smooth(t: int = 2, h: int = 32, w: int = 32) -> np.ndarray:
+    """Smooth colour gradients (bilinear resampling of them is well defined to +-1 level)."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    img = np.stack([4 * xx + 20, 4 * yy + 30, 2 * (xx + yy) + 10], axis=-1)
+    return np.stack([np.clip(img + 7 * k, 0, 255) for k in range(t)]).astype(np.uint8)
+
+
+def test_output_is_uint8_channels_last_and_not_normalised():
+    frames = _clip()
+    params = ClipAugment(
+        3.0, (0.05, 0.02, 0.9, 0.94), True, ((3, 1, 0, 2), 1.1, 0.9, 1.1, 0.03), True
+    )
+    for out in (eval_clip(frames, CFG), augment_clip(frames, params, CFG)):
+        assert out.shape == (6, 3, 24, 24) and out.dtype == torch.uint8
+        # one (S, S, 3) picture per frame in memory, as OpenCV and the decoders write it
+        assert out.is_contiguous(memory_format=torch.channels_last)
+        assert int(out.max()) > 200 and int(out.min()) < 50  # 0..255 pixels, not normalised
+    # a torch (T, H, W, 3) uint8 tensor works as well as the numpy array
+    assert torch.equal(eval_clip(torch.from_numpy(frames), CFG), eval_clip(frames, CFG))
+    with pytest.raises(ValueError, match="uint8"):
+        eval_clip(frames.astype(np.float32), CFG)
+
+
 @pytest.mark.parametrize("angle", [0.0, 4.0])
 def test_augmentation_is_one_transform_for_all_frames(angle: float):
     frames = _clip()
@@ -82,12 +101,12 @@ def test_augmentation_is_one_transform_for_all_frames(angle: float):
         ClipAugment(angle, (0.0, 0.0, 1.0, 1.0), False, None, True),
     ):
         out = augment_clip(frames, params, CFG)
-        assert out.shape == (6, 3, 24, 24) and out.dtype == torch.float32
+        assert out.shape == (6, 3, 24, 24) and out.dtype == torch.uint8
         assert torch.equal(out[0], out[1]) and torch.equal(out[0], out[4])
-        assert not torch.allclose(out[0], out[2])
+        assert not torch.equal(out[0], out[2])
         # each frame alone gives the same result as inside the clip: nothing is per frame
         for i in range(6):
-            assert torch.allclose(augment_clip(frames[i : i + 1], params, CFG)[0], out[i])
+            assert torch.equal(augment_clip(frames[i : i + 1], params, CFG)[0], out[i])
     # a drawn parameter set for a real clip: identical frames stay identical
     for seed in range(10):
         params = draw_augment(CFG.augment, np.random.default_rng(seed), canvas=32)
@@ -98,66 +117,133 @@ def test_augmentation_is_one_transform_for_all_frames(angle: float):
 def test_geometry_crop_flip_and_rotation_by_hand():
     # a horizontal ramp: pixel value = column index * 8
     ramp = np.tile((np.arange(32) * 8).astype(np.uint8)[None, :, None], (32, 1, 3))[None]
-    cfg = replace(CFG, image_size=16, mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0))
-    # left half, no scaling: columns 0..15 -> 0..120
+    cfg = replace(CFG, image_size=16)
+    # left half, no scaling: columns 0..15 -> 0..120 exactly
     left = ClipAugment(0.0, (0.0, 0.0, 0.5, 0.5), False, None, False)
-    out = augment_clip(ramp, left, cfg)[0, 0] * 255
-    assert torch.allclose(out[0], torch.arange(16) * 8.0, atol=0.5)
+    out = augment_clip(ramp, left, cfg)[0, 0]
+    assert out[0].tolist() == [8 * c for c in range(16)]
     flipped = augment_clip(ramp, ClipAugment(0.0, (0.0, 0.0, 0.5, 0.5), True, None, False), cfg)
-    assert torch.allclose(flipped[0, 0].flip(-1), out / 255, atol=1e-6)
-    # the rotation path (grid_sample) agrees with the crop path at a tiny angle...
+    assert torch.equal(flipped[0, 0].flip(-1), out)
+    # the rotation path (warpAffine) agrees with the crop path at a tiny angle...
     tiny = augment_clip(ramp, ClipAugment(1e-4, (0.0, 0.0, 0.5, 0.5), False, None, False), cfg)
-    assert torch.allclose(tiny[0, 0] * 255, out, atol=0.6)
-    # ...and at 90 degrees turns columns into rows (whole frame, square)
+    assert (tiny[0, 0].int() - out.int()).abs().max() <= 1
+    # ...and at 90 degrees counter-clockwise the right edge (high values) comes to the top:
+    # row r of the turned frame holds what column 31 - r held
     whole = replace(cfg, image_size=32)
     turned = augment_clip(ramp, ClipAugment(90.0, (0.0, 0.0, 1.0, 1.0), False, None, False), whole)
-    assert float(turned[0, 0, 16, :].std()) < 0.01  # constant along a row after the turn
-    assert float(turned[0, 0, :, 16].std()) > 0.2  # the ramp now runs down the columns
+    assert turned[0, 0, :, 16].tolist() == [8 * (31 - r) for r in range(32)]
+    assert turned[0, 0, 16, :].tolist() == [8 * 15] * 32  # constant along a row
 
 
-def test_eval_transform_resize_and_normalise():
+def _reference_warp(frames: np.ndarray, p: ClipAugment, size: int) -> torch.Tensor:
+    """Float bilinear reference with zero padding: torch grid_sample in normalised coordinates
+    (flip, crop box, rotation about the centre; counter-clockwise as seen, y pointing down)."""
+    top, left, h, w = p.crop
+    a = math.radians(p.angle)
+    crop = torch.tensor(
+        [[-w if p.flip else w, 0.0, 2 * left + w - 1], [0.0, h, 2 * top + h - 1], [0, 0, 1]],
+        dtype=torch.float64,
+    )
+    rot = torch.tensor(
+        [[math.cos(a), -math.sin(a), 0], [math.sin(a), math.cos(a), 0], [0, 0, 1]],
+        dtype=torch.float64,
+    )
+    theta = (rot @ crop)[:2].float()[None]
+    x = torch.from_numpy(frames).permute(0, 3, 1, 2).float()
+    grid = F.affine_grid(theta.expand(len(x), -1, -1), [len(x), 3, size, size], False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+@pytest.mark.parametrize("shape", [(32, 32), (26, 21)])
+def test_rotation_matches_a_float_bilinear_reference(shape: tuple[int, int]):
+    # also for non-square frames (a 260x210 folder): the crop is in fractions of the frame
+    frames = _smooth(2, *shape)
+    cfg = replace(CFG, augment=AugmentConfig(rotation_padding="zeros"))
+    for p in (
+        ClipAugment(4.0, (0.05, 0.02, 0.9, 0.94), False, None, False),
+        ClipAugment(-5.0, (0.0, 0.06, 0.94, 0.9), True, None, False),
+    ):
+        ours = augment_clip(frames, p, cfg).int()
+        ref = _reference_warp(frames, p, 24)
+        # OpenCV's fixed-point bilinear (1/32 pixel, rounded to uint8) vs float32
+        assert (ours - ref).abs().max() <= 1.5
+    # the reflected border fills the corners with picture (at least the picture's darkest
+    # value), the zero border with black
+    corner = ClipAugment(5.0, (0, 0, 1, 1), False, None, False)
+    reflected = augment_clip(frames, corner, CFG)[:, :, 0, 0]
+    assert int(reflected.min()) >= int(frames.min()) and int(reflected.max()) > 20
+    assert int(augment_clip(frames, corner, cfg)[:, :, 0, 0].max()) < 10
+
+
+def test_eval_transform_resize():
     frames = np.full((3, 32, 32, 3), 128, dtype=np.uint8)
     out = eval_clip(frames, CFG)
-    assert out.shape == (3, 3, 24, 24)
-    expected = (128 / 255 - np.array(CFG.mean)) / np.array(CFG.std)
-    assert np.allclose(out[:, :, 5, 7].numpy(), expected[None], atol=1e-5)
-    assert torch.equal(eval_clip(frames, CFG), out)  # deterministic
+    assert out.shape == (3, 3, 24, 24) and bool((out == 128).all())
+    gradient = _smooth(3)
+    out = eval_clip(gradient, CFG)
+    assert torch.equal(eval_clip(gradient, CFG), out)  # deterministic
     # the same result in chunks, written into a given tensor
-    buf = torch.empty((3, 3, 24, 24))
-    transform_frames(frames[:2], None, CFG, out=buf[:2])
-    transform_frames(frames[2:], None, CFG, out=buf[2:])
+    buf = new_frames(3, 24)
+    transform_frames(gradient[:2], None, CFG, out=buf[:2])
+    transform_frames(gradient[2:], None, CFG, out=buf[2:])
     assert torch.equal(buf, out)
+    with pytest.raises(ValueError, match="channels-last"):
+        transform_frames(gradient, None, CFG, out=torch.empty(3, 3, 24, 24, dtype=torch.uint8))
     # non-square frames (a 260x210 folder) are stretched to the square
     assert eval_clip(np.zeros((2, 26, 21, 3), np.uint8), CFG).shape == (2, 3, 24, 24)
 
 
 def test_colour_jitter_and_grayscale_values():
     rng = np.random.default_rng(1)
-    x = torch.from_numpy(rng.random((2, 3, 4, 5)).astype(np.float32))
-    # brightness alone: scale and clamp
-    b = color_jitter(x.clone(), ((0,), 1.2, 1.0, 1.0, 0.0))
-    assert torch.allclose(b, (x * 1.2).clamp(0, 1))
+    x = rng.integers(0, 256, (2, 4, 5, 3), dtype=np.uint8)
+    xf = x.astype(np.float64)
+    luma = 0.299 * xf[..., 0] + 0.587 * xf[..., 1] + 0.114 * xf[..., 2]  # (2, 4, 5)
+    # by hand: brightness 1.1 of (200, 100, 50) is (220, 110, 55); 250 saturates at 255
+    px = np.array([[[[200, 100, 50], [250, 0, 1]]]], np.uint8)
+    assert color_jitter(px.copy(), ((0,), 1.1, 1, 1, 0))[0, 0].tolist() == [
+        [220, 110, 55],
+        [255, 0, 1],
+    ]
+    # brightness: scale, round, clamp (in place)
+    b = x.copy()
+    assert color_jitter(b, ((0,), 1.2, 1.0, 1.0, 0.0)) is b
+    assert np.array_equal(b, np.clip(np.rint(xf * 1.2), 0, 255))
     # saturation 0 gives the luma image in every channel
-    gray = 0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]
-    s = color_jitter(x.clone(), ((2,), 1.0, 1.0, 0.0, 0.0))
-    assert torch.allclose(s, gray[:, None].expand(-1, 3, -1, -1), atol=1e-6)
+    s = color_jitter(x.copy(), ((2,), 1.0, 1.0, 0.0, 0.0))
+    assert np.abs(s - luma[..., None]).max() <= 1.0
     # contrast 0 gives each frame's mean luma everywhere
-    c = color_jitter(x.clone(), ((1,), 1.0, 0.0, 1.0, 0.0))
-    assert torch.allclose(c, gray.mean(dim=(1, 2))[:, None, None, None].expand_as(x), atol=1e-6)
-    # hue: HSV rotation exactly as colorsys
+    c = color_jitter(x.copy(), ((1,), 1.0, 0.0, 1.0, 0.0))
+    assert np.abs(c - luma.mean(axis=(1, 2))[:, None, None, None]).max() <= 1.0
+    # contrast 1.1 by hand on one frame of mean luma 100: (v - 100) * 1.1 + 100
+    flat = np.full((1, 2, 2, 3), 100, np.uint8)
+    flat[0, 0, 0] = (150, 150, 150)
+    flat[0, 0, 1] = (50, 50, 50)
+    assert color_jitter(flat, ((1,), 1.0, 1.1, 1.0, 0.0))[0, 0].tolist() == [[155] * 3, [45] * 3]
+    # hue: the HSV rotation of colorsys, within 8-bit HSV's rounding
     for shift in (0.04, -0.3):
-        y = _shift_hue(x.clone(), shift).numpy()
-        for t, i, j in ((0, 0, 0), (1, 2, 3), (0, 3, 4)):
-            h, sat, v = colorsys.rgb_to_hsv(*x[t, :, i, j].tolist())
-            assert np.allclose(
-                y[t, :, i, j], colorsys.hsv_to_rgb((h + shift) % 1, sat, v), atol=1e-6
-            )
-    # the grayscale option gives three equal channels
-    frames = _clip()
-    out = _unnormalise(augment_clip(frames, ClipAugment(0.0, (0, 0, 1, 1), False, None, True), CFG))
-    assert np.allclose(out[:, 0], out[:, 1], atol=1e-5) and np.allclose(
-        out[:, 1], out[:, 2], atol=1e-5
-    )
+        y = color_jitter(x.copy(), ((3,), 1.0, 1.0, 1.0, shift)).astype(np.float64)
+        steps = round(shift * 256) / 256  # OpenCV's full-range 8-bit hue: 1/256 turn steps
+        ref = np.array(
+            [
+                colorsys.hsv_to_rgb((h + steps) % 1, sat, v)
+                for h, sat, v in (colorsys.rgb_to_hsv(*(p / 255)) for p in xf.reshape(-1, 3))
+            ]
+        ).reshape(x.shape)
+        err = np.abs(y - ref * 255)
+        assert err.max() <= 10 and err.mean() < 1.5
+    # grey pixels keep their value whatever the hue; a shift below half a step changes nothing
+    grey = np.full((1, 2, 2, 3), 77, np.uint8)
+    assert bool((color_jitter(grey.copy(), ((3,), 1, 1, 1, 0.2)) == 77).all())
+    assert np.array_equal(color_jitter(x.copy(), ((3,), 1, 1, 1, 0.001)), x)
+    # the order matters: brightness then contrast differs from contrast then brightness
+    a = color_jitter(x.copy(), ((0, 1), 1.15, 0.85, 1.0, 0.0))
+    assert not np.array_equal(a, color_jitter(x.copy(), ((1, 0), 1.15, 0.85, 1.0, 0.0)))
+    # the grayscale option gives three equal channels, the luma
+    g = to_grayscale(x.copy())
+    assert np.array_equal(g[..., 0], g[..., 1]) and np.array_equal(g[..., 1], g[..., 2])
+    assert np.abs(g[..., 0] - luma).max() <= 0.5 + 1e-9
+    out = augment_clip(_clip(), ClipAugment(0.0, (0, 0, 1, 1), False, None, True), CFG)
+    assert torch.equal(out[:, 0], out[:, 1]) and torch.equal(out[:, 1], out[:, 2])
 
 
 def test_parameter_draws_follow_the_config():

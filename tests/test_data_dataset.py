@@ -12,6 +12,7 @@ from sign2gpt.data.readers import read_dataset
 from sign2gpt.data.sampler import LengthBucketSampler
 from sign2gpt.data.store import FrameStore, prepare_dataset
 from sign2gpt.errors import DataError
+from sign2gpt.models.preprocess import FrameNormalise
 
 CFG = DataConfig(image_size=24, store_size=32, max_frames=8)
 
@@ -37,7 +38,7 @@ def test_items_lengths_and_determinism(store: Path):
     item = train[2]
     assert set(item) == {"id", "text", "signer", "frames"}
     assert (item["id"], item["text"], item["signer"]) == ("c2", "satz 2", "S0")
-    assert item["frames"].shape == (8, 3, 24, 24) and item["frames"].dtype == torch.float32
+    assert item["frames"].shape == (8, 3, 24, 24) and item["frames"].dtype == torch.uint8
     # (seed, epoch, index) decide everything: a second instance agrees, another epoch differs
     other = SignClipDataset(store / "store", "train", CFG, train=True, seed=5)
     assert torch.equal(other[2]["frames"], item["frames"])
@@ -52,9 +53,9 @@ def test_items_lengths_and_determinism(store: Path):
 
 def test_eval_frames_are_the_strided_frames(store: Path):
     dev = SignClipDataset(store / "store", "dev", CFG, train=False)
-    frames = dev[0]["frames"]  # c6: 11 frames -> 0, 2, ..., 10
-    red = frames[:, 0, 12, 12] * CFG.std[0] + CFG.mean[0]
-    assert np.abs(red.numpy() * 255 - 10 * np.arange(0, 11, 2)).max() < 3
+    frames = dev[0]["frames"]  # c6: 11 frames -> 0, 2, ..., 10; uint8, not normalised
+    red = frames[:, 0, 12, 12].numpy().astype(np.int64)
+    assert np.abs(red - 10 * np.arange(0, 11, 2)).max() < 3
 
 
 def test_collate_packs_frames_without_padding(store: Path):
@@ -92,8 +93,19 @@ def test_loader_workers_give_the_same_batches(store: Path):
 
     single, multi = batches(0), batches(2)
     assert [b["ids"] for b in single] == [b["ids"] for b in multi]
+    normalise = FrameNormalise.from_config(CFG)
     for a, b in zip(single, multi):
-        assert torch.equal(a["frames"], b["frames"])
+        assert b["frames"].dtype == torch.uint8 and torch.equal(a["frames"], b["frames"])
+        # packed once in a worker's shared memory, one (S, S, 3) picture per frame
+        assert b["frames"].is_shared() and not a["frames"].is_shared()
+        assert b["frames"].is_contiguous(memory_format=torch.channels_last)
+        # the workers' packed uint8 batch (shared memory), normalised by the model's first
+        # step, is the single-process batch normalised, and the items normalised one by one
+        x = normalise(b["frames"])
+        assert x.dtype == torch.float32 and x.is_contiguous()
+        assert torch.equal(x, normalise(a["frames"]))
+        items = [ds[ds.ids.index(i)]["frames"] for i in b["ids"]]
+        assert torch.equal(x, torch.cat([normalise(f) for f in items]))
 
 
 def test_folder_source_reads_raw_frames(store: Path):
@@ -101,7 +113,8 @@ def test_folder_source_reads_raw_frames(store: Path):
     raw = SignClipDataset(FolderSource(records), "dev", CFG, train=False)
     prepared = SignClipDataset(FrameStore(store / "store"), "dev", CFG, train=False)
     a, b = raw[0]["frames"], prepared[0]["frames"]
-    assert a.shape == b.shape
-    assert (a - b).abs().mean() < 0.1  # same frames; resampling and JPEG differ slightly
+    assert a.shape == b.shape and a.dtype == b.dtype == torch.uint8
+    # same frames; resampling and JPEG differ slightly (a few of 255 grey levels)
+    assert (a.float() - b.float()).abs().mean() < 5
     augmented = SignClipDataset(FolderSource(records), "train", CFG, train=True)
     assert augmented[2]["frames"].shape == (8, 3, 24, 24)

@@ -32,7 +32,10 @@ def _loader(cfg: Any, split: str, collate: Any, batch_size: int) -> DataLoader:
 
 
 def denormalise(frames: torch.Tensor, mean: tuple, std: tuple) -> np.ndarray:
-    """(T, 3, S, S) normalised -> (T, S, S, 3) uint8 for pictures."""
+    """(T, 3, S, S) frames -> (T, S, S, 3) uint8 for pictures: uint8 frames (what the data
+    pipeline delivers) as they are, float frames un-normalised with ``mean`` / ``std``."""
+    if frames.dtype == torch.uint8:
+        return frames.cpu().permute(0, 2, 3, 1).contiguous().numpy()
     m = torch.tensor(mean).view(1, 3, 1, 1)
     s = torch.tensor(std).view(1, 3, 1, 1)
     pixels = (frames.float().cpu() * s + m).clamp(0, 1) * 255

@@ -21,7 +21,8 @@ class Translation:
 
 
 def load_clip_tensor(source: str | Path, cfg: Any) -> torch.Tensor:
-    """(T, 3, S, S): the evaluation sampling and transform of SPEC section 5, as in training."""
+    """(T, 3, S, S) uint8: the evaluation sampling and transform of SPEC section 5, as in
+    training (the model normalises the frames)."""
     from sign2gpt.data.augment import eval_clip
     from sign2gpt.data.frames import read_clip
     from sign2gpt.data.sampling import sample_indices

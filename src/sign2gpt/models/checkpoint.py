@@ -1,7 +1,8 @@
 """A trained model as a self-describing folder; loading it needs no pickle.
 
 ```
-config.yaml             the resolved sign2gpt Config (train.stage says which model it is)
+config.yaml             the resolved sign2gpt Config (train.stage says which model it is;
+                        data.mean / data.std: the model's input normalisation)
 trainable.safetensors   Sign2GPT.trainable_state_dict(): every weight and persistent buffer
                         outside the frozen pretrained models (those are referenced by
                         model.spatial.pretrained / model.lm.pretrained and rebuilt from there)
@@ -71,6 +72,9 @@ def save_checkpoint(
     resolved = copy.deepcopy(cfg)
     resolved.model = copy.deepcopy(model.cfg)
     resolved.train.stage = model.stage  # type: ignore[assignment]
+    # the normalisation the model was built with, whatever ``cfg`` says: loading rebuilds it
+    resolved.data.mean = model.normalise.mean
+    resolved.data.std = model.normalise.std
     resolved.model.spatial.pretrained = _absolute_if_local(resolved.model.spatial.pretrained)
     resolved.model.lm.pretrained = _absolute_if_local(resolved.model.lm.pretrained)
     save_config(resolved, folder / CONFIG_FILE)
@@ -162,9 +166,11 @@ def load_checkpoint(
         prototypes = weights.get("pgp_head.prototypes")
         if prototypes is None:
             raise CheckpointError(f"{weights_path}: no pgp_head.prototypes (not a stage-1 model)")
-        model = build_sign2gpt(cfg.model, "pgp", prototypes=prototypes, tokenizer=tokenizer)
+        model = build_sign2gpt(
+            cfg.model, "pgp", prototypes=prototypes, tokenizer=tokenizer, data=cfg.data
+        )
     else:
-        model = build_sign2gpt(cfg.model, "translate", tokenizer=tokenizer)
+        model = build_sign2gpt(cfg.model, "translate", tokenizer=tokenizer, data=cfg.data)
     model.load_trainable_state_dict(weights, source=str(weights_path))
     model.to(device)
     model.eval()

@@ -1,5 +1,10 @@
-"""The whole model: frames -> spatial backbone -> sign encoder -> PGP head (stage 1) or bridge +
-gated LM (stage 2). See SPEC section 1 for the picture.
+"""The whole model: frames -> normalisation -> spatial backbone -> sign encoder -> PGP head
+(stage 1) or bridge + gated LM (stage 2). See SPEC section 1 for the picture.
+
+Frames come from the data pipeline as uint8 (0..255); the model normalises them on its own
+device with ``data.mean`` / ``data.std`` (:class:`~sign2gpt.models.preprocess.FrameNormalise`,
+given to :func:`build_sign2gpt` from the run's data config). Float frames are taken as already
+normalised.
 
 What is saved. The frozen pretrained models (the DINOv2 ViT under ``spatial.vit.`` and the LM
 under ``lm.lm.``) are referenced by name or path in the config and rebuilt from there; everything
@@ -16,11 +21,12 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pad_sequence
 
-from sign2gpt.config import ConfigError, ModelConfig
+from sign2gpt.config import ConfigError, DataConfig, ModelConfig
 from sign2gpt.errors import CheckpointError, Sign2GPTError
 from sign2gpt.models.bridge import Bridge
 from sign2gpt.models.gated_lm import GatedLM, load_lm, local_lm_config
 from sign2gpt.models.pgp_head import COOCCURRENCE_DIM, PGPHead, PGPOutput
+from sign2gpt.models.preprocess import FrameNormalise
 from sign2gpt.models.sign_encoder import SignEncoder, build_sign_encoder
 from sign2gpt.models.spatial import ConvSpatialBackbone, SpatialBackbone, build_spatial
 
@@ -31,7 +37,8 @@ FASTTEXT_DIM = 300
 
 class Sign2GPT(nn.Module):
     """Stage 1 (``pgp``): ``.spatial``, ``.sign_encoder``, ``.pgp_head``.
-    Stage 2 (``translate``): ``.spatial``, ``.sign_encoder``, ``.bridge``, ``.lm`` (a GatedLM)."""
+    Stage 2 (``translate``): ``.spatial``, ``.sign_encoder``, ``.bridge``, ``.lm`` (a GatedLM).
+    Both: ``.normalise`` (uint8 frames -> normalised float; default: ImageNet mean / std)."""
 
     def __init__(
         self,
@@ -43,6 +50,7 @@ class Sign2GPT(nn.Module):
         bridge: Bridge | None = None,
         lm: GatedLM | None = None,
         tokenizer: Any = None,
+        normalise: FrameNormalise | None = None,
     ) -> None:
         super().__init__()
         if stage not in STAGES:
@@ -53,6 +61,7 @@ class Sign2GPT(nn.Module):
             raise ValueError("stage translate needs a bridge and a language model")
         self.cfg = cfg
         self.stage = stage
+        self.normalise = normalise if normalise is not None else FrameNormalise()
         self.spatial = spatial
         self.sign_encoder = sign_encoder
         self.pgp_head = pgp_head
@@ -65,11 +74,15 @@ class Sign2GPT(nn.Module):
     def encode(
         self, frames: torch.Tensor, lengths: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Packed frames (sum T_i, 3, S, S) + lengths (B,) -> Z (B, T', D), mask (B, T')."""
+        """Packed frames (sum T_i, 3, S, S) + lengths (B,) -> Z (B, T', D), mask (B, T').
+
+        ``frames``: uint8 0..255 as the data pipeline delivers them (normalised here, on the
+        frames' device), or float frames already normalised."""
         sizes = [int(n) for n in lengths.tolist()]
         if sum(sizes) != frames.shape[0]:
             raise ValueError(f"lengths sum to {sum(sizes)} but {frames.shape[0]} frames were given")
-        feats = self.spatial(frames)  # (N, D): BatchNorm over every real frame of the batch
+        x = self.normalise(frames)  # (N, 3, S, S) float
+        feats = self.spatial(x)  # (N, D): BatchNorm over every real frame of the batch
         x = pad_sequence(list(feats.split(sizes)), batch_first=True)  # (B, T, D)
         steps = torch.arange(x.shape[1], device=x.device)
         mask = steps[None, :] < torch.as_tensor(sizes, device=x.device)[:, None]  # (B, T)
@@ -241,8 +254,12 @@ def build_sign2gpt(
     tokenizer: Any = None,
     device: str | torch.device = "cpu",
     load_weights: bool = True,
+    data: DataConfig | None = None,
 ) -> Sign2GPT:
     """The model of ``stage`` (``pgp`` or ``translate``) built from ``cfg``.
+
+    ``data``: the run's data config, whose ``mean`` / ``std`` the model normalises its uint8
+    input frames with (None: the defaults, ImageNet's, as DINOv2 expects).
 
     Stage 1 takes the frozen ``prototypes`` (V, P); without them, zeros of shape
     (``num_pseudo_glosses``, P) stand in, to be overwritten by a checkpoint. Stage 2 loads the
@@ -278,7 +295,8 @@ def build_sign2gpt(
             frozen = load_lm(cfg.lm, device="meta" if meta else "cpu", load_weights=load_weights)
             lm = GatedLM(frozen, cfg.lm)
             bridge = Bridge(cfg.bridge, cfg.sign_encoder.dim, lm.d_model)
-    model = Sign2GPT(cfg, stage, spatial, encoder, pgp_head, bridge, lm, tokenizer)
+    normalise = FrameNormalise.from_config(data if data is not None else DataConfig())
+    model = Sign2GPT(cfg, stage, spatial, encoder, pgp_head, bridge, lm, tokenizer, normalise)
     if not meta:
         model.to(device)
     return model

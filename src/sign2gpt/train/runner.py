@@ -89,10 +89,14 @@ def build_stage_model(cfg: Config, stage: str) -> tuple[torch.nn.Module, Any, An
         vocab = PseudoGlossVocab.load(cfg.data.pseudo_glosses)
         prototypes = build_prototypes(cfg, vocab, tokenizer)
         model = build_sign2gpt(
-            cfg.model, stage="pgp", prototypes=prototypes, num_pseudo_glosses=len(vocab.vocab)
+            cfg.model,
+            stage="pgp",
+            prototypes=prototypes,
+            num_pseudo_glosses=len(vocab.vocab),
+            data=cfg.data,
         )
         return model, vocab, tokenizer
-    model = build_sign2gpt(cfg.model, stage="translate", tokenizer=tokenizer)
+    model = build_sign2gpt(cfg.model, stage="translate", tokenizer=tokenizer, data=cfg.data)
     if cfg.train.init_from:
         from sign2gpt.models.checkpoint import read_trainable_weights
 

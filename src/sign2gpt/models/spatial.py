@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from transformers import Dinov2Config, Dinov2Model
 from transformers.models.dinov2.modeling_dinov2 import Dinov2Layer
@@ -375,13 +376,18 @@ class ConvSpatialBackbone(nn.Module):
         for c_in, c_out in itertools.pairwise(channels):
             blocks += [nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False)]
             blocks += [nn.BatchNorm2d(c_out), nn.GELU()]
-        self.cnn = nn.Sequential(*blocks, nn.AdaptiveAvgPool2d(4))
+        self.cnn = nn.Sequential(*blocks)
+        # channels-last convolutions are 10-20 % faster on CPU (oneDNN) and on GPU (cuDNN)
+        self.cnn.to(memory_format=torch.channels_last)
         self.hidden_size = channels[-1] * 16
         self.proj = nn.Linear(self.hidden_size, cfg.out_dim)
         self.bn = nn.BatchNorm1d(cfg.out_dim)
 
     def features(self, frames: torch.Tensor) -> torch.Tensor:
-        return self.cnn(frames).flatten(1)  # (N, C * 4 * 4)
+        x = self.cnn(frames.contiguous(memory_format=torch.channels_last))  # (N, C, s, s)
+        if x.shape[-2:] != (4, 4):  # an identity pool still costs a copy: only when needed
+            x = F.adaptive_avg_pool2d(x, 4)
+        return x.flatten(1)  # (N, C * 4 * 4), channel-major as before
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         return self.bn(self.proj(self.features(frames)))  # (N, out_dim)

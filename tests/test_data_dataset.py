@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -86,11 +87,19 @@ def test_loader_workers_give_the_same_batches(store: Path):
 
     def batches(workers: int) -> list[dict]:
         sampler = LengthBucketSampler(ds.lengths, batch_size=2, shuffle=True, seed=1)
+        # a timeout: a worker that deadlocks fails the test instead of hanging the suite
         loader = DataLoader(
-            ds, batch_sampler=sampler, collate_fn=collate_clips, num_workers=workers
+            ds,
+            batch_sampler=sampler,
+            collate_fn=collate_clips,
+            num_workers=workers,
+            timeout=120 if workers else 0,
         )
         return list(loader)
 
+    # OpenCV has run in this process (the rotated clips of the single-process pass) before the
+    # workers fork: with its thread pool started, a forked worker used to deadlock.
+    assert cv2.getNumThreads() == 1
     single, multi = batches(0), batches(2)
     assert [b["ids"] for b in single] == [b["ids"] for b in multi]
     normalise = FrameNormalise.from_config(CFG)

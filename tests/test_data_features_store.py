@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -53,6 +54,8 @@ def test_cut_last_index_line_is_redone_and_other_checkpoint_refused(tmp_path):
     assert ("c1", 0) not in FeatureStoreWriter(tmp_path, {"checkpoint": "ck"}).done
     with pytest.raises(DataError, match="features of ck"):
         FeatureStoreWriter(tmp_path, {"checkpoint": "other"})
+    # the same checkpoint named by its absolute path (from another working folder) is accepted
+    assert ("c0", 0) in FeatureStoreWriter(tmp_path, {"checkpoint": str(Path("ck").resolve())}).done
     json.loads((tmp_path / "meta.json").read_text())
 
 

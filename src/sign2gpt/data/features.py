@@ -38,7 +38,11 @@ class FeatureStoreWriter:
         meta_path = self.folder / META
         if meta_path.is_file():
             old = json.loads(meta_path.read_text())
-            if old.get("checkpoint") != meta.get("checkpoint"):
+            # the same folder named relatively and absolutely is the same checkpoint
+            if (
+                Path(str(old.get("checkpoint"))).resolve()
+                != Path(str(meta.get("checkpoint"))).resolve()
+            ):
                 raise DataError(
                     f"{meta_path}: store holds features of {old.get('checkpoint')}, "
                     f"not of {meta.get('checkpoint')}; use another --out"

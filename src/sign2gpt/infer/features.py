@@ -38,7 +38,7 @@ def extract_features(
     store = store or cfg.data.store
     if not store:
         raise Sign2GPTError(f"{checkpoint}: config names no prepared store; pass --store")
-    meta = {"checkpoint": str(checkpoint), "store": str(store), "views": views}
+    meta = {"checkpoint": str(Path(checkpoint).resolve()), "store": str(store), "views": views}
     writer = FeatureStoreWriter(out, meta, shard_clips=shard_clips)
     batch_size = batch_size or cfg.data.eval_batch_size
     counts: dict[str, int] = {}

@@ -152,6 +152,9 @@ def test_evaluate_writes_metrics_and_side_by_side(chain: dict[str, Path], capsys
     for key in ("f1", "loc_precision", "loc_recall", "loc_f1", "span_hit_rate"):
         assert key in result
     assert len(result["heatmaps"]) == 1 and Path(result["heatmaps"][0]).is_file()
+    table = (pgp / "eval" / "test_pseudo_glosses.tsv").read_text(encoding="utf-8").splitlines()
+    assert table[0].split("\t")[:3] == ["gloss", "train_sentences", "support"]
+    assert len(table) > 1 and isinstance(result["never_found"], list)
 
 
 def test_translate_a_frame_folder_and_a_bad_input(chain: dict[str, Path], capsys) -> None:

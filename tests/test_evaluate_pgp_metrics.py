@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from sign2gpt.evaluate.localisation import SpanLocalisation, gloss_names_word
-from sign2gpt.evaluate.pgp_metrics import PGPCounts
+from sign2gpt.evaluate.pgp_metrics import PGPCounts, never_found, write_per_class
 
 
 def test_macro_f1_and_localisation_counts_by_hand():
@@ -29,6 +29,30 @@ def test_macro_f1_and_localisation_counts_by_hand():
     assert m["loc_precision"] == pytest.approx(0.5)
     assert m["loc_recall"] == pytest.approx(1 / 3)
     assert m["loc_f1"] == pytest.approx(0.4)
+
+
+def test_per_class_rows_never_found_and_the_table_file(tmp_path):
+    # 4 clips, 4 pseudo-glosses; "d" is never a target nor predicted (left out of the rows)
+    targets = torch.tensor([[1.0, 1, 0, 0], [1, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 0]])
+    yhat = torch.tensor([[0.9, 0.1, 0.0, 0.0], [0.8, 0.2, 0.6, 0.0], [0.1, 0.3, 0.9, 0.0],
+                         [0.7, 0.4, 0.0, 0.0]])  # fmt: skip
+    counts = PGPCounts.zeros(4)
+    counts.update(yhat, torch.zeros(4, 2, 5), targets)
+    rows = counts.per_class(["a", "b", "c", "d"], {"a": 30, "b": 20, "c": 5})
+    assert [r["gloss"] for r in rows] == ["a", "b", "c"]
+    a, b, c = rows
+    # a: tp 2 (clips 0, 1), fn 1 (clip 2), fp 1 (clip 3) -> P 2/3, R 2/3
+    assert (a["support"], a["predicted"], a["train_sentences"]) == (3, 3, 30)
+    assert a["precision"] == pytest.approx(2 / 3) and a["recall"] == pytest.approx(2 / 3)
+    # b: in clips 0, 1, 3, never predicted -> recall 0; c: tp 1, fp 1
+    assert (b["support"], b["predicted"], b["recall"], b["f1"]) == (3, 0, 0.0, 0.0)
+    assert (c["support"], c["predicted"], c["precision"], c["recall"]) == (1, 2, 0.5, 1.0)
+    assert never_found(rows) == ["b"]
+    assert never_found(rows, min_support=4) == []
+    write_per_class(tmp_path / "t.tsv", rows)
+    lines = (tmp_path / "t.tsv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "gloss\ttrain_sentences\tsupport\tpredicted\tprecision\trecall\tf1"
+    assert lines[2] == "b\t20\t3\t0\t0.000\t0.000\t0.000" and len(lines) == 4
 
 
 def test_span_localisation_against_ground_truth(tmp_path):

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -78,6 +79,48 @@ class PGPCounts:
             "loc_recall": loc[1],
             "loc_f1": loc[2],
         }
+
+    def per_class(self, vocab: list[str], train_sentences: dict[str, int]) -> list[dict[str, Any]]:
+        """One row per pseudo-gloss seen in the split (as a target or a prediction), in
+        vocabulary order (most frequent in training first): ``gloss``, ``train_sentences``,
+        ``support`` (clips that have it), ``predicted``, ``precision``, ``recall``, ``f1``."""
+        rows = []
+        for i, gloss in enumerate(vocab):
+            tp, fp, fn = float(self.tp[i]), float(self.fp[i]), float(self.fn[i])
+            if tp + fp + fn == 0:
+                continue
+            precision, recall, f1 = _f1(tp, fp, fn)
+            rows.append(
+                {
+                    "gloss": gloss,
+                    "train_sentences": int(train_sentences.get(gloss, 0)),
+                    "support": int(tp + fn),
+                    "predicted": int(tp + fp),
+                    "precision": precision,
+                    "recall": recall,
+                    "f1": f1,
+                }
+            )
+        return rows
+
+
+def never_found(rows: list[dict[str, Any]], min_support: int = 3, limit: int = 10) -> list[str]:
+    """The pseudo-glosses with ``min_support`` clips or more that were never predicted right,
+    most frequent first: where to look first when stage 1 misses (e.g. a collapsed prototype)."""
+    missed = [r for r in rows if r["support"] >= min_support and r["recall"] == 0.0]
+    missed.sort(key=lambda r: (-r["support"], -r["train_sentences"], r["gloss"]))
+    return [r["gloss"] for r in missed[:limit]]
+
+
+def write_per_class(path: Path, rows: list[dict[str, Any]]) -> None:
+    """The rows of :meth:`PGPCounts.per_class` as a tab-separated table."""
+    columns = ["gloss", "train_sentences", "support", "predicted", "precision", "recall", "f1"]
+    with path.open("w", encoding="utf-8") as f:
+        f.write("\t".join(columns) + "\n")
+        for r in rows:
+            cells = [r["gloss"], *(str(r[c]) for c in columns[1:4])]
+            cells += [f"{r[c]:.3f}" for c in columns[4:]]
+            f.write("\t".join(cells) + "\n")
 
 
 def localised(E: torch.Tensor, num_classes: int) -> torch.Tensor:

@@ -32,4 +32,10 @@ def format_metrics(result: dict[str, Any]) -> str:
     lines = [text, f"settings: {result.get('settings', '')}"]
     for ex in result.get("examples", [])[:3]:
         lines.append(f"  ref: {ex['reference']}\n  hyp: {ex['hypothesis']}")
+    if result.get("never_found"):
+        split = result["split"]
+        lines.append(
+            "never found (3+ clips, recall 0; per pseudo-gloss scores in "
+            f"{split}_pseudo_glosses.tsv): " + ", ".join(result["never_found"])
+        )
     return "\n".join(lines)

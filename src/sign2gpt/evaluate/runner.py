@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from sign2gpt.errors import Sign2GPTError
 from sign2gpt.evaluate.localisation import SpanLocalisation
-from sign2gpt.evaluate.pgp_metrics import PGPCounts
+from sign2gpt.evaluate.pgp_metrics import PGPCounts, never_found, write_per_class
 
 
 def _loader(cfg: Any, split: str, collate: Any, batch_size: int) -> DataLoader:
@@ -157,6 +157,9 @@ def _evaluate_pgp(
                 drawn.append(_draw(clip_E, vocab, clip_id, batch, row, cfg, out, split, sign_spans))
     metrics = counts.metrics()
     result: dict[str, Any] = {"stage": "pgp", "split": split, **metrics}
+    rows = counts.per_class(vocab.vocab, vocab.sentence_counts)
+    write_per_class(out / f"{split}_pseudo_glosses.tsv", rows)
+    result["never_found"] = never_found(rows)
     result["heatmaps"] = [str(p) for p in drawn]
     result["settings"] = (
         "pseudo-gloss F1: macro over classes seen, yhat > 0.5; "

@@ -177,9 +177,10 @@ def cooccurrence_prototypes(
     over the top ``dim`` components (Levy, Goldberg & Dagan 2015): words that share contexts get
     nearby prototypes, as with fastText. Each word also gets a fixed random direction of its own
     holding ``own_share`` of its squared norm, as fastText's word vector beside its shared
-    n-grams: two words that always occur together (``wind``, ``wehen``) still differ (cos at
-    most 1 - own_share), and a lemma the tokenizer splits into letters is no problem here (with
-    a small LM, its mean subword embedding collapses onto other words'). Deterministic.
+    n-grams: two words with the same contexts (``wind``, ``wehen``) still differ (cos about
+    1 - own_share), and a lemma the tokenizer splits into letters is no problem here (with a
+    small LM, its mean subword embedding collapses onto other words'). Deterministic on a given
+    machine (an SVD's signs may differ between LAPACK builds).
     """
     index = {word: i for i, word in enumerate(vocab)}
     size = len(vocab)

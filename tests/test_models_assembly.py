@@ -1,4 +1,5 @@
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -256,10 +257,13 @@ def test_translation_checkpoint_round_trip_gives_identical_outputs(lm_dir, token
     model = _open_gates(_build(lm_dir, tokenizer=tokenizer))
     with torch.no_grad():
         model.spatial.bn.running_var.fill_(2.0)
+    cfg = _cfg(lm_dir, "translate")
+    (tmp_path / "store").mkdir()
+    cfg.data.store, cfg.data.features = os.path.relpath(tmp_path / "store"), "not/here"
     folder = save_checkpoint(
         tmp_path / "best",
         model,
-        _cfg(lm_dir, "translate"),
+        cfg,
         vocab=_Vocab(["sonne", "regen"]),
         metrics={"val/bleu4": torch.tensor(12.5), "epoch": 3, "val/loss": float("nan")},
     )
@@ -274,7 +278,11 @@ def test_translation_checkpoint_round_trip_gives_identical_outputs(lm_dir, token
     }
     saved = load_file(str(folder / "trainable.safetensors"))
     assert not any(k.startswith("lm.lm.") for k in saved)  # the frozen LM is referenced
-    assert load_config(folder / "config.yaml").model.lm.pretrained == str(lm_dir.resolve())
+    saved_cfg = load_config(folder / "config.yaml")
+    assert saved_cfg.model.lm.pretrained == str(lm_dir.resolve())
+    # a local data path is saved absolute (the checkpoint works from any folder); others stay
+    assert saved_cfg.data.store == str((tmp_path / "store").resolve())
+    assert saved_cfg.data.features == "not/here"
 
     loaded, cfg, tok = load_checkpoint(folder)
     assert cfg.train.stage == "translate" and not loaded.training

@@ -38,8 +38,8 @@ STAGE_METADATA = "sign2gpt_stage"
 
 
 def _absolute_if_local(source: str) -> str:
-    """A pretrained reference that names an existing local path, made absolute so the
-    checkpoint loads from any working directory; hub ids stay as they are."""
+    """A reference that names an existing local path, made absolute so the checkpoint loads
+    from any working directory; hub ids (and paths that do not exist here) stay as they are."""
     return str(Path(source).resolve()) if source and Path(source).exists() else source
 
 
@@ -77,6 +77,10 @@ def save_checkpoint(
     resolved.data.std = model.normalise.std
     resolved.model.spatial.pretrained = _absolute_if_local(resolved.model.spatial.pretrained)
     resolved.model.lm.pretrained = _absolute_if_local(resolved.model.lm.pretrained)
+    # the data the model was trained on, too: evaluate and extract-features read it from any
+    # working folder (a run started in demo_out's parent named it demo_out/store)
+    for name in ("root", "store", "pseudo_glosses", "features"):
+        setattr(resolved.data, name, _absolute_if_local(getattr(resolved.data, name)))
     save_config(resolved, folder / CONFIG_FILE)
 
     tensors = {

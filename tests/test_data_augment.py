@@ -193,6 +193,25 @@ def test_eval_transform_resize():
     assert eval_clip(np.zeros((2, 26, 21, 3), np.uint8), CFG).shape == (2, 3, 24, 24)
 
 
+def test_resize_is_albumentations_bilinear():
+    # the authors' albumentations resizes uint8 with cv2.resize(INTER_LINEAR), no antialiasing:
+    # the evaluation transform and the unrotated crop path give exactly its values
+    import cv2
+
+    frames = _clip()[2:5]  # three different frames
+    out = eval_clip(frames, CFG).permute(0, 2, 3, 1).numpy()
+    for i in range(3):
+        ref = cv2.resize(frames[i], (24, 24), interpolation=cv2.INTER_LINEAR)
+        assert np.array_equal(out[i], ref)
+    # crop rows 2..29, columns 4..27 (fractions of the 32x32 frame), resize, flip
+    p = ClipAugment(0.0, (2 / 32, 4 / 32, 28 / 32, 24 / 32), True, None, False)
+    out = augment_clip(frames, p, CFG).permute(0, 2, 3, 1).numpy()
+    for i in range(3):
+        crop = np.ascontiguousarray(frames[i, 2:30, 4:28])
+        ref = cv2.resize(crop, (24, 24), interpolation=cv2.INTER_LINEAR)[:, ::-1]
+        assert np.array_equal(out[i], ref)
+
+
 def test_colour_jitter_and_grayscale_values():
     rng = np.random.default_rng(1)
     x = rng.integers(0, 256, (2, 4, 5, 3), dtype=np.uint8)

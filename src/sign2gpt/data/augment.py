@@ -33,14 +33,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from sign2gpt.config import AugmentConfig, DataConfig
-
-# OpenCV single-threaded, before any DataLoader worker is forked: a worker is one of several
-# processes on the cores already, and a forked child of a process whose OpenCV thread pool has
-# started deadlocks in its next OpenCV call (seen in the test suite, in cv2.setNumThreads).
-cv2.setNumThreads(1)
 
 # Rotation border: "reflection" is OpenCV's BORDER_REFLECT_101 (albumentations' default, as
 # the authors); "zeros" a black fill; "border" the edge pixel repeated.
@@ -173,18 +167,21 @@ def _rotate_into(x: np.ndarray, p: ClipAugment, border: str, out: np.ndarray) ->
 
 
 def _crop_into(x: np.ndarray, p: ClipAugment, out: np.ndarray) -> None:
-    """Crop + resize + flip without rotation: a crop view and one antialiased uint8 bilinear
-    resize of all frames (torch's vectorised channels-last path), then the flip in place."""
+    """Crop + resize + flip without rotation: a crop view of each frame resized by
+    ``cv2.resize`` (bilinear, no antialiasing: albumentations' Resize and RandomResizedCrop on
+    uint8, as the authors), written straight into ``out``; then the flip in place."""
     t, height, width, _ = x.shape
     size = out.shape[1]
     top, left, h, w = p.crop
     i0, j0 = round(top * height), round(left * width)
     hh = min(max(1, round(h * height)), height - i0)
     ww = min(max(1, round(w * width)), width - j0)
-    y = torch.from_numpy(x).permute(0, 3, 1, 2)[:, :, i0 : i0 + hh, j0 : j0 + ww]  # (T, 3, h, w)
-    if (hh, ww) != (size, size):
-        y = F.interpolate(y, size=(size, size), mode="bilinear", antialias=True)
-    torch.from_numpy(out).permute(0, 3, 1, 2).copy_(y)
+    crop = x[:, i0 : i0 + hh, j0 : j0 + ww]  # (T, h, w, 3) view, no copy
+    for i in range(t):
+        if (hh, ww) == (size, size):
+            out[i] = crop[i]
+        else:
+            cv2.resize(crop[i], (size, size), dst=out[i], interpolation=cv2.INTER_LINEAR)
     if p.flip:
         rows = out.reshape(t * size, size, 3)  # every row of every frame, one image for OpenCV
         cv2.flip(rows, 1, dst=rows)

@@ -111,7 +111,7 @@ def test_loader_workers_give_the_same_batches(store: Path):
         # the workers' packed uint8 batch (shared memory), normalised by the model's first
         # step, is the single-process batch normalised, and the items normalised one by one
         x = normalise(b["frames"])
-        assert x.dtype == torch.float32 and x.is_contiguous()
+        assert x.dtype == torch.float32 and x.is_contiguous(memory_format=torch.channels_last)
         assert torch.equal(x, normalise(a["frames"]))
         items = [ds[ds.ids.index(i)]["frames"] for i in b["ids"]]
         assert torch.equal(x, torch.cat([normalise(f) for f in items]))

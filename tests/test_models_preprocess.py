@@ -52,12 +52,22 @@ def test_matches_the_former_float_pipeline_bit_for_bit():
     old.mul_((1.0 / 255.0) / std)
     old.sub_(mean / std)
     y = FrameNormalise.from_config(cfg)(x)
-    assert y.is_contiguous() and torch.equal(y, old)
+    # channels-last in, channels-last out (the row path), the same values
+    assert y.is_contiguous(memory_format=torch.channels_last) and torch.equal(y, old)
     exact = (x.double() / 255 - mean.double()) / std.double()
     assert (y.double() - exact).abs().max() < 1e-6
-    # into a reused buffer, as a CPU consumer may do
-    buf = torch.empty(x.shape)
-    assert FrameNormalise()(x, out=buf) is buf and torch.equal(buf, old)
+    # contiguous (N, 3, S, S) frames take the per-channel path: contiguous out, same values
+    y_nchw = FrameNormalise.from_config(cfg)(x.contiguous())
+    assert y_nchw.is_contiguous() and torch.equal(y_nchw, old)
+    # into a reused buffer, as a CPU consumer may do; its layout decides the output's
+    for buf in (torch.empty(x.shape), torch.empty_like(x, dtype=torch.float32)):
+        assert FrameNormalise()(x, out=buf) is buf and torch.equal(buf, old)
+    with pytest.raises(ValueError, match="out must be float32"):
+        FrameNormalise()(x, out=torch.empty(x.shape, dtype=torch.float64))
+    # a second width reuses nothing of the first's row constants
+    wide = _uint8_frames(2, size=30)
+    ref = (wide.double() / 255 - mean.double()) / std.double()
+    assert (FrameNormalise()(wide).double() - ref).abs().max() < 1e-6
 
 
 def test_float_frames_pass_unchanged():

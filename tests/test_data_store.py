@@ -174,3 +174,46 @@ def test_clip_file_holds_one_jpeg_per_frame(tmp_path: Path):
     jpegs = clip_file_jpegs(store.path / store.by_id["clip_b"]["file"])
     assert len(jpegs) == 6 and all(j[:2] == b"\xff\xd8" and j[-2:] == b"\xff\xd9" for j in jpegs)
     assert sum(map(len, jpegs)) < store.by_id["clip_b"]["bytes"]
+
+
+def test_frames_are_stored_with_4_2_0_chroma_and_old_stores_are_not_mixed(tmp_path: Path):
+    import simplejpeg
+
+    from sign2gpt.data.store import clip_file_jpegs
+
+    write_phoenix14t(tmp_path / "corpus")
+    out = tmp_path / "s"
+    prepare_dataset("phoenix14t", tmp_path / "corpus", out, size=32, workers=1, progress=False)
+    store = FrameStore(out)
+    for jpeg in clip_file_jpegs(store.path / store.by_id["clip_b"]["file"]):
+        assert simplejpeg.decode_jpeg_header(jpeg)[3] == "420"
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["chroma"] == "4:2:0"
+    # a store from before meta.json named its chroma holds 4:4:4 JPEGs: not extended with 4:2:0
+    del meta["chroma"]
+    (out / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(DataError, match="made with chroma '4:4:4', not '4:2:0'"):
+        prepare_dataset("phoenix14t", tmp_path / "corpus", out, size=32, progress=False)
+
+
+def test_png_frames_decode_like_pillow_and_cut_files_quietly(tmp_path: Path, capfd):
+    import io
+
+    from PIL import Image
+
+    from sign2gpt.data.frames import decode_image
+
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, (26, 21, 3), dtype=np.uint8)
+    for mode in ("RGB", "L", "P", "RGBA"):
+        buf = io.BytesIO()
+        Image.fromarray(rgb).convert(mode).save(buf, format="PNG")
+        data = buf.getvalue()
+        expected = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+        assert np.array_equal(decode_image(data), expected), mode  # OpenCV's libpng path
+        out = np.empty_like(expected)
+        assert decode_image(data, out=out) is out and np.array_equal(out, expected)
+        # a cut file (the usual broken frame) is refused, without libpng's error print
+        assert decode_image(data[: len(data) // 2]) is None
+    assert decode_image(b"\x89PNG\r\n\x1a\n" + b"x" * 50) is None
+    assert "libpng" not in capfd.readouterr().err

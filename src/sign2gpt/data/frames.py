@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -28,6 +29,8 @@ except ImportError:  # pragma: no cover - Pillow does the same, slower
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 VIDEO_EXTS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".ts")
 _JPEG_MAGIC = b"\xff\xd8"
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk that closes every whole PNG
 
 
 class NoReadableFrames(DataError):
@@ -66,7 +69,12 @@ def list_frame_files(folder: str | Path) -> list[Path]:
 def decode_image(data: bytes, out: np.ndarray | None = None) -> np.ndarray | None:
     """(H, W, 3) uint8 RGB from encoded bytes, or None when the image is empty or broken.
 
-    ``out``: optional (H, W, 3) uint8 array of the right size to decode into (JPEG only)."""
+    JPEG: libjpeg-turbo via simplejpeg (about 1.5x faster than Pillow). PNG: OpenCV's libpng
+    (0.89 against 1.04 ms for a 210x260 Phoenix14T-like frame with Pillow, one core), for files
+    that end with their IEND chunk: a cut file (the usual broken frame) goes to Pillow, which
+    rejects it quietly where libpng would print its error. Anything else, and anything these
+    two refuse: Pillow decides. ``out``: optional (H, W, 3) uint8 array of the right size to
+    decode into."""
     if not data:
         return None
     if simplejpeg is not None and data[:2] == _JPEG_MAGIC:
@@ -77,6 +85,11 @@ def decode_image(data: bytes, out: np.ndarray | None = None) -> np.ndarray | Non
         except ValueError:
             # Truncated data (strict mode) or an unusual JPEG flavour: Pillow decides.
             pass
+    elif data[:8] == _PNG_MAGIC and data.endswith(_PNG_END):
+        bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)  # 8-bit, 3 channels
+        if bgr is not None:
+            dst = out if out is not None and out.shape == bgr.shape else None
+            return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB, dst=dst)
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
@@ -244,10 +257,15 @@ def read_clip(
 
 
 def encode_jpeg(frame: np.ndarray, quality: int = 90) -> bytes:
-    """JPEG bytes of an (H, W, 3) uint8 frame (4:2:0 chroma, as Pillow's default)."""
+    """JPEG bytes of an (H, W, 3) uint8 frame, 4:2:0 chroma (Pillow's default; simplejpeg's is
+    4:4:4). Half-resolution colour is what the corpora hold anyway (Phoenix14T's frames come
+    from 4:2:0 broadcast video, CSL-Daily's are 4:2:0 JPEGs), and a 256x256 frame decodes in
+    0.16 instead of 0.26 ms (q90, one core)."""
     frame = np.ascontiguousarray(frame)
     if simplejpeg is not None:
-        return simplejpeg.encode_jpeg(frame, quality=quality, colorspace="RGB")
+        return simplejpeg.encode_jpeg(
+            frame, quality=quality, colorspace="RGB", colorsubsampling="420"
+        )
     buf = io.BytesIO()
     Image.fromarray(frame).save(buf, format="JPEG", quality=quality)
     return buf.getvalue()

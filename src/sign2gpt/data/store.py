@@ -9,7 +9,7 @@ the JPEGs (Phoenix14T would need ~190 GB).
 
 Layout of a store folder::
 
-    meta.json     format version and the settings it was made with (size, JPEG quality)
+    meta.json     format version and the settings it was made with (size, JPEG quality, chroma)
     index.jsonl   one row per finished clip: id, split, signer, text, num_frames, file, ...
     clips/*.s2f   one packed clip per file (header, offsets, JPEG bytes)
     DONE          the summary of the run that finished the store (JSON)
@@ -49,6 +49,9 @@ INDEX = "index.jsonl"
 META = "meta.json"
 DONE = "DONE"
 CLIPS = "clips"
+CHROMA = "4:2:0"  # JPEG chroma subsampling (sign2gpt.data.frames.encode_jpeg)
+# settings of stores made before meta.json named them (for resuming those)
+_LEGACY_META = {"chroma": "4:4:4"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -273,10 +276,11 @@ def _open_meta(out: Path, meta: dict[str, Any]) -> None:
     path = out / META
     if path.is_file():
         old = json.loads(path.read_text(encoding="utf-8"))
-        for key in ("format", "version", "size", "quality"):
-            if old.get(key) != meta.get(key):
+        for key in ("format", "version", "size", "quality", "chroma"):
+            made = old.get(key, _LEGACY_META.get(key))
+            if made != meta.get(key):
                 raise DataError(
-                    f"{path}: this store was made with {key} {old.get(key)!r}, not "
+                    f"{path}: this store was made with {key} {made!r}, not "
                     f"{meta.get(key)!r}; use another --out folder or delete this one"
                 )
         return
@@ -353,6 +357,7 @@ def prepare_store(
         "version": VERSION,
         "size": size,
         "quality": quality,
+        "chroma": CHROMA,
         "dataset": dataset,
         "root": root,
         "resize": "stretched to size x size, PIL bicubic (aspect not kept)",

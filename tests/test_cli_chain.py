@@ -111,6 +111,9 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         *paths["common"],
         f"train.out_dir={root / 'tr'}",
         f"train.init_from={root / 'pgp' / 'best'}",
+        # stage 2 (and, through its checkpoint, `evaluate`) loads batches with two threads
+        "data.loader=threads",
+        "data.num_workers=2",
     )
     return paths
 
@@ -195,6 +198,7 @@ def test_sign_z_2_gpt_from_cached_features(chain: dict[str, Path]) -> None:
         f"train.out_dir={root / 'z2gpt'}",
         f"train.init_from={pgp}",
         f"data.features={feats}",
+        "data.loader=threads",  # a dataset without __getitems__ through the threads
     )
     best = root / "z2gpt" / "best"
     run("evaluate", "--checkpoint", str(best), "--split", "dev")

@@ -16,7 +16,7 @@ import ctypes
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import torch
@@ -29,6 +29,9 @@ from sign2gpt.data.records import ClipRecord
 from sign2gpt.data.sampling import num_sampled, sample_indices
 from sign2gpt.data.store import FrameStore
 from sign2gpt.errors import DataError
+
+if TYPE_CHECKING:
+    from sign2gpt.data.loader import BatchBufferPool
 
 CHUNK_FRAMES = 16
 _TUNED_PID = 0  # the process that ran tune_worker_process (0: none)
@@ -157,14 +160,22 @@ class SignClipDataset(Dataset):
     def __getitem__(self, index: int) -> dict[str, Any]:
         return self.__getitems__([index])[0]
 
-    def __getitems__(self, indices: list[int]) -> list[dict[str, Any]]:
-        """A batch of items whose frames are consecutive views of one packed tensor (in shared
-        memory inside a DataLoader worker), so :func:`collate_clips` needs no copy."""
+    def __getitems__(
+        self, indices: list[int], buffer_pool: BatchBufferPool | None = None
+    ) -> list[dict[str, Any]]:
+        """A batch of items whose frames are consecutive views of one packed tensor, so
+        :func:`collate_clips` needs no copy. The packed tensor comes from ``buffer_pool`` (a
+        reused buffer, :class:`~sign2gpt.data.loader.ThreadLoader`) when given, else from
+        shared memory inside a DataLoader worker, else it is a fresh tensor."""
         if get_worker_info() is not None:
             tune_worker_process()
         plans = [self._plan(int(i)) for i in indices]
         size = self.cfg.image_size
-        packed = _frames_buffer(sum(len(idx) for _, idx, _ in plans), size)
+        total = sum(len(idx) for _, idx, _ in plans)
+        if buffer_pool is not None:
+            packed = buffer_pool.take(total, size)  # (total, 3, S, S)
+        else:
+            packed = _frames_buffer(total, size)
         items, pos = [], 0
         for row, idx, params in plans:
             frames = packed[pos : pos + len(idx)]  # (T, 3, S, S)

@@ -8,8 +8,9 @@ the steps. Rank r takes batch r of every step, so every rank gets the same numbe
 When the batches do not fill the last step it is completed with the first batches (a few clips
 seen twice, as PyTorch's DistributedSampler) or, with ``drop_last``, left out.
 
-Lightning: build the trainer with ``use_distributed_sampler=False`` and pass rank / world size;
-Lightning calls ``set_epoch`` on a batch sampler that has one.
+Lightning: build the trainer with ``use_distributed_sampler=False`` and pass rank / world size.
+Lightning 2.x does not call ``set_epoch`` on a batch sampler (only on ``loader.sampler`` and
+``loader.batch_sampler.sampler``): ``Sign2GPTModule.on_train_epoch_start`` does.
 """
 
 from __future__ import annotations

@@ -9,12 +9,12 @@ localisation against the true sign spans, and heatmaps of E like the paper's Fig
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from sign2gpt.errors import Sign2GPTError
@@ -22,13 +22,17 @@ from sign2gpt.evaluate.localisation import SpanLocalisation
 from sign2gpt.evaluate.pgp_metrics import PGPCounts, never_found, write_per_class
 
 
-def _loader(cfg: Any, split: str, collate: Any, batch_size: int) -> DataLoader:
+def _loader(cfg: Any, split: str, collate: Any, batch_size: int) -> Iterable[dict[str, Any]]:
+    """Evaluation batches: ``data.num_workers`` threads with ``data.loader: threads``, else in
+    this process (no worker processes to start for one pass)."""
     from sign2gpt.data.dataset import SignClipDataset
+    from sign2gpt.data.loader import make_loader
     from sign2gpt.data.sampler import LengthBucketSampler
 
     dataset = SignClipDataset(cfg.data.store, split, cfg.data, train=False)
     sampler = LengthBucketSampler(dataset.lengths, batch_size=batch_size, shuffle=False, seed=0)
-    return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, num_workers=0)
+    workers = cfg.data.num_workers if cfg.data.loader == "threads" else 0
+    return make_loader(dataset, sampler, collate, cfg.data, num_workers=workers)
 
 
 def denormalise(frames: torch.Tensor, mean: tuple, std: tuple) -> np.ndarray:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
 from sign2gpt.data.features import FeatureStoreWriter
@@ -31,6 +30,7 @@ def extract_features(
     """Z of every clip of ``splits`` (evaluation transform, view 0) and, for the training split,
     ``views`` augmented views more. Resumable: views already in the store are skipped."""
     from sign2gpt.data.dataset import SignClipDataset, collate_clips
+    from sign2gpt.data.loader import make_loader
     from sign2gpt.models.checkpoint import load_checkpoint
 
     model, cfg, _ = load_checkpoint(Path(checkpoint), device=device)
@@ -51,9 +51,11 @@ def extract_features(
             counts[f"{split}/view{view}"] = len(todo)
             if not todo:
                 continue
-            loader = DataLoader(
-                Subset(dataset, todo), batch_size=batch_size, collate_fn=collate_clips
-            )
+            # batches of the clips still to do; ``data.num_workers`` threads with
+            # ``data.loader: threads``, else loaded in this process
+            batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
+            workers = cfg.data.num_workers if cfg.data.loader == "threads" else 0
+            loader = make_loader(dataset, batches, collate_clips, cfg.data, num_workers=workers)
             for batch in tqdm(loader, desc=f"features {split} view {view}", unit="batch"):
                 z, mask = model.encode(batch["frames"].to(device), batch["lengths"].to(device))
                 for row, clip_id in enumerate(batch["ids"]):

@@ -6,6 +6,7 @@ format of SPEC section 4 (``</s>`` + sentence + ``</s>``, labels shifted by one)
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import lightning as L
@@ -14,10 +15,14 @@ from torch.utils.data import DataLoader, Dataset
 
 from sign2gpt.config import Config
 from sign2gpt.data.dataset import SignClipDataset, collate_clips
+from sign2gpt.data.loader import ThreadLoader, make_loader
 from sign2gpt.data.sampler import LengthBucketSampler
 from sign2gpt.text.tokenizer import encode_sentence
 
 IGNORE_INDEX = -100
+# Serialises tokenizer calls of StageCollator (ThreadLoader runs collate functions in threads);
+# module-level, so that a collator still pickles for DataLoader worker processes.
+_TOKENIZER_LOCK = threading.Lock()
 
 
 def encode_texts(tokenizer: Any, texts: list[str], max_tokens: int) -> dict[str, torch.Tensor]:
@@ -39,7 +44,8 @@ def encode_texts(tokenizer: Any, texts: list[str], max_tokens: int) -> dict[str,
 
 
 class StageCollator:
-    """Picklable collate function (DataLoader workers) adding the stage's targets."""
+    """Picklable collate function (DataLoader workers; thread-safe for ThreadLoader) adding
+    the stage's targets."""
 
     def __init__(
         self,
@@ -63,7 +69,10 @@ class StageCollator:
                 targets[row, self.vocab.indices(clip_id)] = 1.0
             batch["targets"] = targets  # (B, V) multi-hot
         if self.stage == "translate" and self.tokenizer is not None:
-            batch.update(encode_texts(self.tokenizer, batch["texts"], self.max_tokens))
+            # One thread at a time: a fast (Rust) tokenizer may change its truncation settings
+            # inside a call, and fails ("Already borrowed") if another thread is in it then.
+            with _TOKENIZER_LOCK:
+                batch.update(encode_texts(self.tokenizer, batch["texts"], self.max_tokens))
         return batch
 
 
@@ -102,7 +111,7 @@ class SignDataModule(L.LightningDataModule):
             )
         return self.datasets[split]
 
-    def _loader(self, split: str, train: bool) -> DataLoader:
+    def _loader(self, split: str, train: bool) -> DataLoader | ThreadLoader:
         data = self.cfg.data
         dataset = self.dataset(split)
         trainer = self.trainer
@@ -115,19 +124,13 @@ class SignDataModule(L.LightningDataModule):
             rank=trainer.global_rank if trainer else 0,
             drop_last=False,
         )
-        return DataLoader(
-            dataset,
-            batch_sampler=sampler,
-            collate_fn=self.collate,
-            num_workers=data.num_workers,
-            persistent_workers=False,
-        )
+        return make_loader(dataset, sampler, self.collate, data)
 
-    def train_dataloader(self) -> DataLoader:
+    def train_dataloader(self) -> DataLoader | ThreadLoader:
         return self._loader("train", train=True)
 
-    def val_dataloader(self) -> DataLoader:
+    def val_dataloader(self) -> DataLoader | ThreadLoader:
         return self._loader("dev", train=False)
 
-    def test_dataloader(self) -> DataLoader:
+    def test_dataloader(self) -> DataLoader | ThreadLoader:
         return self._loader("test", train=False)

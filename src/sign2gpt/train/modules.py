@@ -44,11 +44,15 @@ class Sign2GPTModule(L.LightningModule):
         return self.model.encode(batch["frames"], batch["lengths"])
 
     def on_train_epoch_start(self) -> None:
-        # Lightning gives the epoch to samplers only; augmentation draws (and the choice of a
-        # cached feature view) depend on it too. Workers are forked after this hook.
-        dataset = getattr(self.trainer.train_dataloader, "dataset", None)
-        if hasattr(dataset, "set_epoch"):
-            dataset.set_epoch(self.current_epoch)
+        # The epoch decides the batches (LengthBucketSampler's shuffle), the augmentation draws
+        # and the choice of a cached feature view. Lightning 2.x gives it only to
+        # `loader.sampler` and `loader.batch_sampler.sampler`, not to a batch sampler itself,
+        # nor to the dataset. From the second epoch on, the loader's iterator (DataLoader
+        # workers, ThreadLoader threads) starts after this hook.
+        loader = self.trainer.train_dataloader
+        for part in (getattr(loader, "dataset", None), getattr(loader, "batch_sampler", None)):
+            if hasattr(part, "set_epoch"):
+                part.set_epoch(self.current_epoch)
 
     # ---- optimisation ---------------------------------------------------------------------
     def configure_optimizers(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import torch
 from lm_fixtures import model_config, randomise_, save_tiny_lm
 
 from sign2gpt.config import Config, DataConfig, load_config
+from sign2gpt.models import preprocess
 from sign2gpt.models.checkpoint import load_checkpoint, save_checkpoint
 from sign2gpt.models.preprocess import FrameNormalise
 from sign2gpt.models.sign2gpt import build_sign2gpt
@@ -41,7 +42,7 @@ def test_values_by_hand():
         FrameNormalise((0.5, 0.5, 0.5), (0.5, 0.0, 0.5))
 
 
-def test_matches_the_former_float_pipeline_bit_for_bit():
+def test_matches_the_former_float_pipeline_bit_for_bit(monkeypatch: pytest.MonkeyPatch):
     x = _uint8_frames(5, size=24)
     cfg = DataConfig()
     # what the data pipeline did before frames became uint8 (augment._normalise_into)
@@ -64,6 +65,9 @@ def test_matches_the_former_float_pipeline_bit_for_bit():
         assert FrameNormalise()(x, out=buf) is buf and torch.equal(buf, old)
     with pytest.raises(ValueError, match="out must be float32"):
         FrameNormalise()(x, out=torch.empty(x.shape, dtype=torch.float64))
+    # in blocks of a few rows (as on a CPU for large batches): the same values
+    monkeypatch.setattr(preprocess, "_CPU_BLOCK_BYTES", 24 * 3 * 4 * 7)  # 7 rows a block
+    assert torch.equal(FrameNormalise.from_config(cfg)(x), old)
     # a second width reuses nothing of the first's row constants
     wide = _uint8_frames(2, size=30)
     ref = (wide.double() / 255 - mean.double()) / std.double()

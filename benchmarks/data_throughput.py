@@ -1,28 +1,30 @@
 """Frames per second delivered as 224x224 normalised tensors: raw PNG frame folders vs the
-prepared store, same clips, same sampling and transforms, 2 DataLoader workers.
+prepared store, same clips, same sampling and transforms, 2 workers: DataLoader worker
+processes and the in-process ThreadLoader (``data.loader``, the default), each in one run.
 
     .venv/bin/python benchmarks/data_throughput.py [--clips 32] [--frames 100] [--workers 2]
-        [--rounds 3]
+        [--rounds 3] [--loaders processes threads]
 
 The corpus: the synthetic corpus (``sign2gpt.synth``, Phoenix14T layout) when it renders
 210x260 frames, otherwise a corpus written here in the Phoenix14T layout at 210x260 with
 camera-like noise, calibrated to about 48 KB per PNG (the real Phoenix14T frames are ~40 KB:
 a 39 GB release for ~950k frames). Both pipelines read the same clips through the same
-``SignClipDataset`` (frame sampling of SPEC section 5, then the training augmentation or the
-evaluation transform); only the frame source differs.
+``SignClipDataset`` and the same loader (frame sampling of SPEC section 5, then the training
+augmentation or the evaluation transform: resize to 224); only the frame source differs.
 
 What "delivered" means: the workers hand over uint8 frames (what the dataset yields); the
-consumer loop in the main process normalises every batch with the model's own first step
+consumer loop in the main thread normalises every batch with the model's own first step
 (``FrameNormalise`` from ``sign2gpt.models.preprocess``, mean / std of the data config) into
 a float32 buffer it reuses, as a GPU's caching allocator would; that normalisation is inside
 the timed loop. So the frames/s are of float32 224x224 normalised tensors, as before the
 frames became uint8.
 
-Prints the frames/s of each pipeline (best of ``--rounds`` interleaved passes), the ratio, CPU
-ms per frame (workers and main process together), the preparation time, peak memory (main
-process and the largest worker), sizes on disk, and a single-process table of what one frame
-costs in each step (read + decode, transform, hand-over through fresh shared memory,
-normalisation), from which the ratio the machine allows follows when every core is busy.
+Prints the frames/s of each pipeline and loader (best of ``--rounds`` interleaved passes), the
+ratio, CPU ms per frame (workers and main process together), the preparation time, peak memory
+(main process, where the threads run too, and the largest worker process), sizes on disk, and
+a single-process table of what one frame costs in each step (read + decode, transform,
+hand-over through fresh shared memory (worker processes only), normalisation), from which the
+ratio the machine allows follows when every core is busy.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from sign2gpt.data.dataset import (
     collate_clips,
     tune_worker_process,
 )
+from sign2gpt.data.loader import ThreadLoader
 from sign2gpt.data.readers import read_dataset
 from sign2gpt.data.sampler import LengthBucketSampler
 from sign2gpt.data.store import FrameStore, clip_file_jpegs, prepare_dataset
@@ -126,8 +129,8 @@ def du(path: Path) -> int:
 
 
 def decode_costs(records: list, store: FrameStore, n: int = 200) -> dict[str, float]:
-    """Single-process decode time per frame (best of 3) of the same frames: the corpus PNG,
-    the store's JPEG with simplejpeg (what the store uses) and with Pillow."""
+    """Single-process decode time per frame (best of 3) of the same frames: the corpus PNG and
+    the store's JPEG, each with the decoder the toolkit uses and with Pillow."""
     from sign2gpt.data.frames import decode_image, list_frame_files
 
     pngs = [p.read_bytes() for p in list_frame_files(records[0].source)][:n]
@@ -147,8 +150,9 @@ def decode_costs(records: list, store: FrameStore, n: int = 200) -> dict[str, fl
             return np.asarray(im.convert("RGB"))
 
     return {
+        "PNG 210x260 (OpenCV, used)": best(decode_image, pngs),
         "PNG 210x260 (Pillow)": best(pil, pngs),
-        "JPEG 256x256 (simplejpeg)": best(decode_image, jpegs),
+        "JPEG 256x256 (simplejpeg, used)": best(decode_image, jpegs),
         "JPEG 256x256 (Pillow)": best(pil, jpegs),
     }
 
@@ -231,7 +235,7 @@ def _component_costs(
             shared[c[0] : c[-1] + 1].copy_(src[c[0] : c[-1] + 1].permute(0, 2, 3, 1))
 
     normalise = FrameNormalise.from_config(cfg)
-    buf = torch.empty((n, 3, size, size))
+    buf = torch.empty_like(src, dtype=torch.float32)  # channels-last, as the consumer's
     shared_cost = {
         "hand-over": best_ms(hand_over, n),
         "normalise": best_ms(lambda: normalise(src, out=buf), n),
@@ -243,42 +247,51 @@ def _component_costs(
 
 def measure(
     dataset: SignClipDataset,
+    loader_kind: str,
     workers: int,
     batch_size: int,
     round_: int,
     epochs: int,
     buf: torch.Tensor,
-) -> tuple:
-    """One pass of ``epochs`` epochs through one DataLoader (workers started once):
-    (frames/s after the first batch (worker start-up excluded), CPU ms per frame of the main
-    process and the workers together, whole pass including start-up). Each uint8 batch is
-    normalised here, in the main process, by the model's ``FrameNormalise``, into ``buf``
-    (float32, large enough for any batch, allocated and touched once, as a GPU's caching
-    allocator keeps its memory; in shared memory, so that forking the workers does not make
-    it copy-on-write for the main process)."""
-    dataset.set_epoch(round_)  # the workers' augmentation draws: one set per pass
+) -> tuple[float, float]:
+    """One pass of ``epochs`` epochs through one loader (DataLoader worker processes started
+    once, or the in-process ThreadLoader's threads): (frames/s after the first batch (start-up
+    excluded), CPU ms per frame of the main process and the workers together). Each uint8
+    batch is normalised here, in the main thread, by the model's ``FrameNormalise``, into
+    ``buf`` (float32, large enough for any batch, allocated and touched once, as a GPU's caching
+    allocator keeps its memory; in shared memory, so that forking the workers does not make it
+    copy-on-write for the main process)."""
+    dataset.set_epoch(round_)  # the augmentation draws: one set per pass
     sampler = LengthBucketSampler(dataset.lengths, batch_size, shuffle=True, seed=round_)
-    loader = DataLoader(
-        dataset,
-        batch_sampler=sampler,
-        collate_fn=collate_clips,
-        num_workers=workers,
-        persistent_workers=workers > 0,
-    )
+    loader: Any
+    if loader_kind == "threads":
+        loader = ThreadLoader(dataset, sampler, collate_clips, num_threads=workers)
+    else:
+        loader = DataLoader(
+            dataset,
+            batch_sampler=sampler,
+            collate_fn=collate_clips,
+            num_workers=workers,
+            persistent_workers=workers > 0,
+        )
     normalise = FrameNormalise.from_config(dataset.cfg)
+    size = dataset.cfg.image_size
     frames, total, start = 0, 0, None
     cpu0 = cpu_seconds()
     for epoch in range(epochs):
         sampler.set_epoch(epoch)
         for batch in loader:
-            uint8 = batch["frames"]  # (N, 3, 224, 224) uint8
-            x = normalise(uint8, out=buf[: uint8.numel()].view(uint8.shape))
+            uint8 = batch["frames"]  # (N, 3, 224, 224) uint8, channels-last memory
+            n = uint8.shape[0]
+            out = buf[: n * 3 * size * size].view(n, size, size, 3).permute(0, 3, 1, 2)
+            x = normalise(uint8, out=out)  # (N, 3, 224, 224) float32, channels-last memory
             assert x.shape[1:] == (3, 224, 224) and x.dtype == torch.float32
-            total += x.shape[0]
+            total += n
             if start is None:
                 start = time.perf_counter()  # the clock starts once the first batch arrived
                 continue
-            frames += x.shape[0]
+            frames += n
+            del batch, uint8  # the loader may reuse the batch's memory
     elapsed = time.perf_counter() - start if start is not None else 0.0
     del loader  # workers exit: their CPU time is counted
     return frames / elapsed, (cpu_seconds() - cpu0) / total * 1e3
@@ -293,24 +306,31 @@ def print_components(costs: dict[str, dict[str, float]]) -> None:
     for name, row in costs.items():
         print(f"  {name:16s} " + " ".join(f"{row[s]:9.3f}" for s in steps))
     png, jpeg = costs["raw PNG folders"], costs["prepared store"]
+    norm = jpeg["normalise"]
     for mode in ("train", "eval"):
-        common = jpeg[mode] + jpeg["hand-over"] + jpeg["normalise"]
-        total_png = png["read"] + png[mode] + png["hand-over"] + png["normalise"]
-        total_jpeg = jpeg["read"] + common
-        norm = jpeg["normalise"]
-        print(
-            f"  {mode:5s}: raw PNG {total_png:.3f} ms, store {total_jpeg:.3f} ms per frame "
-            f"(transform + hand-over + normalise {common:.3f} ms in the store's): "
-            f"CPU-bound ratio {total_png / total_jpeg:.2f}x; "
-            f"{(total_png - norm) / (total_jpeg - norm):.2f}x when a GPU normalises"
-        )
+        # worker processes hand frames over through fresh shared memory; threads do not
+        for kind, hand_over in (("processes", jpeg["hand-over"]), ("threads", 0.0)):
+            total_png = png["read"] + png[mode] + hand_over + norm
+            total_jpeg = jpeg["read"] + jpeg[mode] + hand_over + norm
+            print(
+                f"  {mode:5s}, {kind:9s}: raw PNG {total_png:.3f} ms, store {total_jpeg:.3f} ms "
+                f"per frame: CPU-bound ratio {total_png / total_jpeg:.2f}x; "
+                f"{(total_png - norm) / (total_jpeg - norm):.2f}x when a GPU normalises"
+            )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=32)
     parser.add_argument("--frames", type=int, default=100, help="mean frames per clip")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes or threads")
+    parser.add_argument(
+        "--loaders",
+        nargs="+",
+        choices=["processes", "threads"],
+        default=["processes", "threads"],
+        help="DataLoader worker processes and/or the in-process ThreadLoader",
+    )
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved passes per setting")
     parser.add_argument("--epochs", type=int, default=3, help="epochs per pass (one loader)")
@@ -345,7 +365,7 @@ def main() -> int:
         )
         print(
             f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-            f"torch {torch.__version__}; {args.workers} DataLoader workers, "
+            f"torch {torch.__version__}; {args.workers} workers, "
             f"batch {args.batch_size}, {args.epochs} epochs per pass; "
             "the consumer normalises on 1 thread"
         )
@@ -366,32 +386,41 @@ def main() -> int:
         longest_batch = args.batch_size * max(
             SignClipDataset(FrameStore(store), "train", cfg, train=False).lengths
         )
-        buf = torch.zeros(longest_batch * 3 * cfg.image_size * cfg.image_size).share_memory_()
-        fps: dict[tuple[str, str], list[float]] = {}
-        cpu: dict[tuple[str, str], list[float]] = {}
+        buf = torch.zeros(longest_batch * cfg.image_size * cfg.image_size * 3).share_memory_()
+        fps: dict[tuple[str, str, str], list[float]] = {}
+        cpu: dict[tuple[str, str, str], list[float]] = {}
         # Interleaved rounds, best of each: other work on the machine slows single passes.
         for round_ in range(args.rounds):
+            for kind in args.loaders:
+                for mode in ("train", "eval"):
+                    for name, source in sources.items():
+                        ds = SignClipDataset(source, "train", cfg, train=mode == "train", seed=0)
+                        f, c = measure(
+                            ds, kind, args.workers, args.batch_size, round_, args.epochs, buf
+                        )
+                        fps.setdefault((kind, mode, name), []).append(f)
+                        cpu.setdefault((kind, mode, name), []).append(c)
+        for kind in args.loaders:
+            what = "DataLoader worker processes" if kind == "processes" else "ThreadLoader threads"
+            print(f"loader: {args.workers} {what}")
             for mode in ("train", "eval"):
-                for name, source in sources.items():
-                    ds = SignClipDataset(source, "train", cfg, train=mode == "train", seed=0)
-                    f, c = measure(ds, args.workers, args.batch_size, round_, args.epochs, buf)
-                    fps.setdefault((mode, name), []).append(f)
-                    cpu.setdefault((mode, name), []).append(c)
-        for mode in ("train", "eval"):
-            for name in sources:
-                best, med = max(fps[mode, name]), float(np.median(cpu[mode, name]))
-                print(
-                    f"{mode:5s} transform, {name:16s}: {best:7.0f} frames/s "
-                    f"(best of {args.rounds}), {med:.2f} CPU ms per frame"
+                for name in sources:
+                    best = max(fps[kind, mode, name])
+                    med = float(np.median(cpu[kind, mode, name]))
+                    print(
+                        f"  {mode:5s} transform, {name:16s}: {best:7.0f} frames/s "
+                        f"(best of {args.rounds}), {med:.2f} CPU ms per frame"
+                    )
+                ratio = max(fps[kind, mode, "prepared store"]) / max(
+                    fps[kind, mode, "raw PNG folders"]
                 )
-            ratio = max(fps[mode, "prepared store"]) / max(fps[mode, "raw PNG folders"])
-            cpu_ratio = np.median(cpu[mode, "raw PNG folders"]) / np.median(
-                cpu[mode, "prepared store"]
-            )
-            print(
-                f"{mode:5s} transform: prepared store / raw PNG = {ratio:.2f}x frames/s, "
-                f"{cpu_ratio:.2f}x less CPU per frame"
-            )
+                cpu_ratio = np.median(cpu[kind, mode, "raw PNG folders"]) / np.median(
+                    cpu[kind, mode, "prepared store"]
+                )
+                print(
+                    f"  {mode:5s} transform: prepared store / raw PNG = {ratio:.2f}x frames/s, "
+                    f"{cpu_ratio:.2f}x less CPU per frame"
+                )
         print_components(costs)
         print(f"load average at end: {os.getloadavg()[0]:.1f}")
         main_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

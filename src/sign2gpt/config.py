@@ -71,7 +71,7 @@ class DataConfig:
     # Who loads batches: "threads" (sign2gpt.data.loader.ThreadLoader: threads of the training
     # process writing into reused buffers; decoding and OpenCV release the GIL) or "processes"
     # (torch DataLoader workers, each batch handed over in fresh shared memory). Threads
-    # delivered 1.3-1.6x the frames/s on the 2-core test VM (benchmarks/RESULTS.md).
+    # delivered 1.3-1.5x the frames/s on the 2-core test VM (benchmarks/RESULTS.md).
     loader: Literal["processes", "threads"] = "threads"
     num_workers: int = 2  # worker processes or threads (0: load in the main thread)
     bucket_by_length: bool = True

@@ -3,7 +3,7 @@ prepared store, same clips, same sampling and transforms, 2 workers: DataLoader 
 processes and the in-process ThreadLoader (``data.loader``, the default), each in one run.
 
     .venv/bin/python benchmarks/data_throughput.py [--clips 32] [--frames 100] [--workers 2]
-        [--rounds 3] [--loaders processes threads]
+        [--rounds 3] [--epochs 3] [--warmup-epochs 1] [--loaders processes threads]
 
 The corpus: the synthetic corpus (``sign2gpt.synth``, Phoenix14T layout) when it renders
 210x260 frames, otherwise a corpus written here in the Phoenix14T layout at 210x260 with
@@ -19,8 +19,10 @@ a float32 buffer it reuses, as a GPU's caching allocator would; that normalisati
 the timed loop. So the frames/s are of float32 224x224 normalised tensors, as before the
 frames became uint8.
 
-Prints the frames/s of each pipeline and loader (best of ``--rounds`` interleaved passes), the
-ratio, CPU ms per frame (workers and main process together), the preparation time, peak memory
+Prints the frames/s of each pipeline and loader (best of ``--rounds`` interleaved passes; a pass
+is ``--warmup-epochs`` untimed epochs, then ``--epochs`` timed ones: the steady state of a long
+training epoch), the ratio, CPU ms per frame (workers and main process together, warm-up
+included), the preparation time, peak memory
 (main process, where the threads run too, and the largest worker process), sizes on disk, and
 a single-process table of what one frame costs in each step (read + decode, transform,
 hand-over through fresh shared memory (worker processes only), normalisation), from which the
@@ -49,14 +51,8 @@ from torch.utils.data import DataLoader
 
 from sign2gpt.config import DataConfig
 from sign2gpt.data.augment import draw_augment, new_frames, transform_frames
-from sign2gpt.data.dataset import (
-    CHUNK_FRAMES,
-    FolderSource,
-    SignClipDataset,
-    collate_clips,
-    tune_worker_process,
-)
-from sign2gpt.data.loader import ThreadLoader
+from sign2gpt.data.dataset import CHUNK_FRAMES, FolderSource, SignClipDataset, collate_clips
+from sign2gpt.data.loader import ThreadLoader, tune_allocator
 from sign2gpt.data.readers import read_dataset
 from sign2gpt.data.sampler import LengthBucketSampler
 from sign2gpt.data.store import FrameStore, clip_file_jpegs, prepare_dataset
@@ -178,7 +174,7 @@ def component_costs(
     sources: dict[str, Any], clip_id: str, cfg: DataConfig, n: int = 96
 ) -> dict[str, dict[str, float]]:
     """:func:`_component_costs` in a forked process set up as a DataLoader worker (the
-    dataset's ``tune_worker_process``), so that it measures what a worker pays."""
+    dataset's ``tune_allocator``), so that it measures what a worker pays."""
     global _COMPONENT_ARGS
     _COMPONENT_ARGS = (sources, clip_id, cfg, n)  # inherited by the forked child
     with mp.get_context("fork").Pool(1) as pool:
@@ -189,7 +185,7 @@ _COMPONENT_ARGS: tuple = ()
 
 
 def _component_costs_in_worker() -> dict[str, dict[str, float]]:
-    tune_worker_process()
+    tune_allocator()
     return _component_costs(*_COMPONENT_ARGS)
 
 
@@ -204,7 +200,7 @@ def _component_costs(
     writing the uint8 frames into fresh shared memory, as a DataLoader worker does (page
     faults included); ``normalise``: the consumer's uint8 -> float32 normalisation into a
     reused buffer."""
-    torch.set_num_threads(1)  # a worker's setting (tune_worker_process sets OpenCV's)
+    torch.set_num_threads(1)  # a worker's setting (tune_allocator sets OpenCV's)
     idx = np.arange(n)
     chunks = [idx[c : c + CHUNK_FRAMES] for c in range(0, n, CHUNK_FRAMES)]
     size = cfg.image_size
@@ -253,10 +249,15 @@ def measure(
     round_: int,
     epochs: int,
     buf: torch.Tensor,
+    warmup: int = 1,
 ) -> tuple[float, float]:
-    """One pass of ``epochs`` epochs through one loader (DataLoader worker processes started
-    once, or the in-process ThreadLoader's threads): (frames/s after the first batch (start-up
-    excluded), CPU ms per frame of the main process and the workers together). Each uint8
+    """One pass through one loader (DataLoader worker processes started once, or the
+    in-process ThreadLoader's threads): ``warmup`` untimed epochs, then ``epochs`` timed ones.
+    Returns (frames/s of the timed epochs, CPU ms per frame of the main process and the workers
+    together over all epochs, warm-up included: worker processes report their CPU time only
+    when they exit). The warm-up is what the first few dozen batches of a real epoch (thousands
+    of clips) absorb: worker start-up, the thread loader's buffer pool growing to its working
+    set and the allocator's heap to its own, whose fresh pages are faulted in once. Each uint8
     batch is normalised here, in the main thread, by the model's ``FrameNormalise``, into
     ``buf`` (float32, large enough for any batch, allocated and touched once, as a GPU's caching
     allocator keeps its memory; in shared memory, so that forking the workers does not make it
@@ -278,8 +279,10 @@ def measure(
     size = dataset.cfg.image_size
     frames, total, start = 0, 0, None
     cpu0 = cpu_seconds()
-    for epoch in range(epochs):
+    for epoch in range(warmup + epochs):
         sampler.set_epoch(epoch)
+        if epoch == warmup:
+            start = time.perf_counter()
         for batch in loader:
             uint8 = batch["frames"]  # (N, 3, 224, 224) uint8, channels-last memory
             n = uint8.shape[0]
@@ -287,10 +290,7 @@ def measure(
             x = normalise(uint8, out=out)  # (N, 3, 224, 224) float32, channels-last memory
             assert x.shape[1:] == (3, 224, 224) and x.dtype == torch.float32
             total += n
-            if start is None:
-                start = time.perf_counter()  # the clock starts once the first batch arrived
-                continue
-            frames += n
+            frames += n if epoch >= warmup else 0
             del batch, uint8  # the loader may reuse the batch's memory
     elapsed = time.perf_counter() - start if start is not None else 0.0
     del loader  # workers exit: their CPU time is counted
@@ -333,7 +333,10 @@ def main() -> int:
     )
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved passes per setting")
-    parser.add_argument("--epochs", type=int, default=3, help="epochs per pass (one loader)")
+    parser.add_argument("--epochs", type=int, default=3, help="timed epochs per pass")
+    parser.add_argument(
+        "--warmup-epochs", type=int, default=1, help="untimed epochs first, in each pass"
+    )
     parser.add_argument("--dir", help="work folder (default: a temporary one, removed)")
     parser.add_argument("--corpus", choices=["auto", "fixture"], default="auto")
     args = parser.parse_args()
@@ -366,8 +369,8 @@ def main() -> int:
         print(
             f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
             f"torch {torch.__version__}; {args.workers} workers, "
-            f"batch {args.batch_size}, {args.epochs} epochs per pass; "
-            "the consumer normalises on 1 thread"
+            f"batch {args.batch_size}, {args.warmup_epochs} untimed + {args.epochs} timed "
+            "epochs per pass; the consumer normalises on 1 thread"
         )
         print(
             f"prepare: {summary.frames_used} frames in {prep_s:.1f} s "
@@ -396,7 +399,14 @@ def main() -> int:
                     for name, source in sources.items():
                         ds = SignClipDataset(source, "train", cfg, train=mode == "train", seed=0)
                         f, c = measure(
-                            ds, kind, args.workers, args.batch_size, round_, args.epochs, buf
+                            ds,
+                            kind,
+                            args.workers,
+                            args.batch_size,
+                            round_,
+                            args.epochs,
+                            buf,
+                            warmup=args.warmup_epochs,
                         )
                         fps.setdefault((kind, mode, name), []).append(f)
                         cpu.setdefault((kind, mode, name), []).append(c)

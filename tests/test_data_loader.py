@@ -202,6 +202,59 @@ def test_bad_arguments():
 
 
 # --------------------------------------------------------------------------------------------
+# the allocator of the decoding process
+
+
+class FakeLibc:
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int]] = []
+
+    def mallopt(self, param: int, value: int) -> int:
+        self.calls.append((param, value))
+        return 1
+
+
+def test_tune_allocator_sets_glibc_thresholds_once_per_process(monkeypatch: pytest.MonkeyPatch):
+    libc = FakeLibc()
+    monkeypatch.setattr(loader_module.ctypes, "CDLL", lambda name: libc)
+    monkeypatch.setattr(loader_module, "_TUNED_PID", 0)
+    loader_module.tune_allocator()
+    # M_MMAP_THRESHOLD (-3): 32 MB; M_TRIM_THRESHOLD (-1): 512 MB (glibc <malloc.h>)
+    assert libc.calls == [(-3, 32 << 20), (-1, 512 << 20)]
+    loader_module.tune_allocator()  # same process: nothing more
+    assert len(libc.calls) == 2
+    monkeypatch.setattr(loader_module, "_TUNED_PID", -1)  # as if forked into a new process
+    loader_module.tune_allocator()
+    assert len(libc.calls) == 4
+
+
+def test_tune_allocator_without_glibc_is_a_no_op(monkeypatch: pytest.MonkeyPatch):
+    def missing(name: str) -> None:
+        raise OSError(f"{name}: cannot open shared object file")
+
+    monkeypatch.setattr(loader_module.ctypes, "CDLL", missing)
+    monkeypatch.setattr(loader_module, "_TUNED_PID", 0)
+    loader_module.tune_allocator()  # no error
+
+
+@pytest.mark.parametrize("num_threads", [0, 2])
+def test_thread_loader_tunes_its_process_before_loading(
+    monkeypatch: pytest.MonkeyPatch, num_threads: int
+):
+    events: list[str] = []
+    monkeypatch.setattr(loader_module, "tune_allocator", lambda: events.append("tune"))
+
+    class Recording(CountingDataset):
+        def __getitems__(self, indices, buffer_pool=None):  # type: ignore[override]
+            events.append("load")
+            return super().__getitems__(indices, buffer_pool)
+
+    loader = ThreadLoader(Recording(4), batches_of(4), collate_clips, num_threads=num_threads)
+    assert len(list(loader)) == 4
+    assert events[0] == "tune" and events.count("load") == 4
+
+
+# --------------------------------------------------------------------------------------------
 # buffer reuse
 
 

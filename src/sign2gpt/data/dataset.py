@@ -12,11 +12,9 @@ worker gets the item; call ``set_epoch`` each epoch (the training module does).
 
 from __future__ import annotations
 
-import ctypes
-import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -25,39 +23,13 @@ from torch.utils.data import Dataset, get_worker_info
 from sign2gpt.config import DataConfig
 from sign2gpt.data.augment import ClipAugment, draw_augment, new_frames, transform_frames
 from sign2gpt.data.frames import list_frame_files, read_clip, read_frame_files, resize_frame
+from sign2gpt.data.loader import BatchBufferPool, tune_allocator
 from sign2gpt.data.records import ClipRecord
 from sign2gpt.data.sampling import num_sampled, sample_indices
 from sign2gpt.data.store import FrameStore
 from sign2gpt.errors import DataError
 
-if TYPE_CHECKING:
-    from sign2gpt.data.loader import BatchBufferPool
-
 CHUNK_FRAMES = 16
-_TUNED_PID = 0  # the process that ran tune_worker_process (0: none)
-
-
-def tune_worker_process() -> None:
-    """Settings for a DataLoader worker process, once per process (the dataset calls it in
-    every worker; the main process is left alone):
-
-    - glibc malloc keeps freed memory: the decode and transform buffers (a few MB per chunk of
-      frames) are then reused instead of being returned to the kernel and faulted in again,
-      page by page, for the next chunk. Measured on the 2-core test VM: store read + decode
-      0.41 -> 0.26 ms per frame, evaluation resize 0.19 -> 0.14 ms per frame. A no-op where
-      the C library is not glibc.
-    """
-    global _TUNED_PID
-    if os.getpid() == _TUNED_PID:
-        return
-    _TUNED_PID = os.getpid()
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        m_trim_threshold, m_mmap_threshold = -1, -3  # glibc <malloc.h>
-        libc.mallopt(m_mmap_threshold, 32 << 20)  # heap, not mmap, below 32 MB
-        libc.mallopt(m_trim_threshold, 512 << 20)  # keep up to 512 MB of freed heap
-    except (OSError, AttributeError):
-        pass
 
 
 class FrameSource(Protocol):
@@ -168,7 +140,7 @@ class SignClipDataset(Dataset):
         reused buffer, :class:`~sign2gpt.data.loader.ThreadLoader`) when given, else from
         shared memory inside a DataLoader worker, else it is a fresh tensor."""
         if get_worker_info() is not None:
-            tune_worker_process()
+            tune_allocator()  # once per worker process
         plans = [self._plan(int(i)) for i in indices]
         size = self.cfg.image_size
         total = sum(len(idx) for _, idx, _ in plans)

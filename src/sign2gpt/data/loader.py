@@ -8,13 +8,16 @@ the memory is reused), a large part of the ~0.5 ms a frame costs in all. Frame d
 throughput with 2 threads instead of 1), so threads that write into REUSED buffers
 (:class:`BatchBufferPool`) skip the hand-over cost and keep the parallelism.
 
+Both loaders tune the C allocator of the process that decodes (:func:`tune_allocator`).
 Not changed here: torch's intra-op thread count (process-global) and OpenCV's (single-threaded
-already, ``sign2gpt.data.augment``).
+already, ``sign2gpt.data``).
 """
 
 from __future__ import annotations
 
+import ctypes
 import inspect
+import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -29,6 +32,33 @@ from sign2gpt.config import DataConfig
 # How many tensors share a storage; None where this torch lacks it (then buffers are never
 # reused: correct, only slower).
 _storage_use_count: Callable[[int], int] | None = getattr(torch._C, "_storage_Use_Count", None)
+
+_TUNED_PID = 0  # the process that ran tune_allocator (0: none)
+
+
+def tune_allocator() -> None:
+    """glibc malloc keeps freed memory in the process that decodes frames (a DataLoader worker
+    process, or the process running :class:`ThreadLoader`), once per process.
+
+    The decode and transform buffers (a few MB per chunk of frames) are then reused instead of
+    being returned to the kernel and faulted in again, page by page, for the next chunk; glibc
+    returns them eagerly from a thread's own arena. Measured on the 2-core test VM: in a worker
+    process, store read + decode 0.41 -> 0.26 ms per frame; with two loader threads, about 30
+    -> 0 page faults per frame and 0.55 -> 0.41 CPU ms per evaluation frame from the store.
+    The cost: up to 512 MB of freed heap stays with the process. A no-op where the C library
+    is not glibc.
+    """
+    global _TUNED_PID
+    if os.getpid() == _TUNED_PID:
+        return
+    _TUNED_PID = os.getpid()
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3  # glibc <malloc.h>
+        libc.mallopt(m_mmap_threshold, 32 << 20)  # heap, not mmap, below 32 MB
+        libc.mallopt(m_trim_threshold, 512 << 20)  # keep up to 512 MB of freed heap
+    except (OSError, AttributeError):
+        pass
 
 
 class BatchBufferPool:
@@ -156,6 +186,7 @@ class ThreadLoader:
         return self.collate_fn(items)
 
     def __iter__(self) -> Iterator[Any]:
+        tune_allocator()
         batches = iter(self.batch_sampler)  # inside the generator: starts at the first next()
         if self.num_threads == 0:
             for indices in batches:

@@ -4,6 +4,7 @@ processes and the in-process ThreadLoader (``data.loader``, the default), each i
 
     .venv/bin/python benchmarks/data_throughput.py [--clips 32] [--frames 100] [--workers 2]
         [--rounds 3] [--epochs 3] [--warmup-epochs 1] [--loaders processes threads]
+        [--cache warm cold]
 
 The corpus: the synthetic corpus (``sign2gpt.synth``, Phoenix14T layout) when it renders
 210x260 frames, otherwise a corpus written here in the Phoenix14T layout at 210x260 with
@@ -19,14 +20,19 @@ a float32 buffer it reuses, as a GPU's caching allocator would; that normalisati
 the timed loop. So the frames/s are of float32 224x224 normalised tensors, as before the
 frames became uint8.
 
-Prints the frames/s of each pipeline and loader (best of ``--rounds`` interleaved passes; a pass
-is ``--warmup-epochs`` untimed epochs, then ``--epochs`` timed ones: the steady state of a long
-training epoch), the ratio, CPU ms per frame (workers and main process together, warm-up
-included), the preparation time, peak memory
-(main process, where the threads run too, and the largest worker process), sizes on disk, and
-a single-process table of what one frame costs in each step (read + decode, transform,
-hand-over through fresh shared memory (worker processes only), normalisation), from which the
-ratio the machine allows follows when every core is busy.
+Two page-cache settings, each for both pipelines: warm (every file stays in the page cache after
+its first read, as when the whole corpus fits in the memory left over) and cold (both sources'
+files are dropped from the page cache before every epoch, with ``posix_fadvise``, as when the
+corpus is larger than that memory: Phoenix14T's PNG frames are about 39 GB, its store about 6).
+
+Prints the frames/s of each pipeline, loader and cache setting (best of ``--rounds`` interleaved
+passes; a pass is ``--warmup-epochs`` untimed epochs, then ``--epochs`` timed ones: the steady
+state of a long training epoch), the ratio, CPU ms per frame (workers and main process together,
+warm-up included), the preparation time, peak memory (main process, where the threads run too,
+and the largest worker process), sizes on disk, and a single-process table (warm cache) of
+what one frame costs in each step (read + decode, transform, hand-over through fresh shared
+memory (worker processes only), normalisation), from which the ratio the machine allows follows
+when every core is busy.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -250,6 +257,7 @@ def measure(
     epochs: int,
     buf: torch.Tensor,
     warmup: int = 1,
+    evict: Callable[[], None] | None = None,
 ) -> tuple[float, float]:
     """One pass through one loader (DataLoader worker processes started once, or the
     in-process ThreadLoader's threads): ``warmup`` untimed epochs, then ``epochs`` timed ones.
@@ -261,7 +269,8 @@ def measure(
     batch is normalised here, in the main thread, by the model's ``FrameNormalise``, into
     ``buf`` (float32, large enough for any batch, allocated and touched once, as a GPU's caching
     allocator keeps its memory; in shared memory, so that forking the workers does not make it
-    copy-on-write for the main process)."""
+    copy-on-write for the main process). ``evict``, when given, runs before every epoch,
+    outside the clock (cold page cache: every file read comes from the disk)."""
     dataset.set_epoch(round_)  # the augmentation draws: one set per pass
     sampler = LengthBucketSampler(dataset.lengths, batch_size, shuffle=True, seed=round_)
     loader: Any
@@ -277,12 +286,13 @@ def measure(
         )
     normalise = FrameNormalise.from_config(dataset.cfg)
     size = dataset.cfg.image_size
-    frames, total, start = 0, 0, None
+    frames, total, elapsed = 0, 0, 0.0
     cpu0 = cpu_seconds()
     for epoch in range(warmup + epochs):
         sampler.set_epoch(epoch)
-        if epoch == warmup:
-            start = time.perf_counter()
+        if evict is not None:
+            evict()
+        start = time.perf_counter()
         for batch in loader:
             uint8 = batch["frames"]  # (N, 3, 224, 224) uint8, channels-last memory
             n = uint8.shape[0]
@@ -292,9 +302,28 @@ def measure(
             total += n
             frames += n if epoch >= warmup else 0
             del batch, uint8  # the loader may reuse the batch's memory
-    elapsed = time.perf_counter() - start if start is not None else 0.0
+        if epoch >= warmup:
+            elapsed += time.perf_counter() - start
     del loader  # workers exit: their CPU time is counted
     return frames / elapsed, (cpu_seconds() - cpu0) / total * 1e3
+
+
+def page_cache_evicter(folders: Sequence[Path]) -> Callable[[], None]:
+    """A function that drops every file under ``folders`` from the page cache (written data
+    flushed first: only clean pages can be dropped), as when a corpus is larger than the
+    memory left for caching it (Phoenix14T's PNG frames are about 39 GB)."""
+    files = [p for folder in folders for p in folder.rglob("*") if p.is_file()]
+
+    def evict() -> None:
+        os.sync()
+        for path in files:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+
+    return evict
 
 
 def print_components(costs: dict[str, dict[str, float]]) -> None:
@@ -336,6 +365,15 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=3, help="timed epochs per pass")
     parser.add_argument(
         "--warmup-epochs", type=int, default=1, help="untimed epochs first, in each pass"
+    )
+    parser.add_argument(
+        "--cache",
+        nargs="+",
+        choices=["warm", "cold"],
+        default=["warm", "cold"],
+        help="page cache: warm (files read before stay cached) and/or cold (both sources' "
+        "files dropped from the page cache before every epoch, as for a corpus larger than "
+        "memory; needs a disk-backed file system, not tmpfs)",
     )
     parser.add_argument("--dir", help="work folder (default: a temporary one, removed)")
     parser.add_argument("--corpus", choices=["auto", "fixture"], default="auto")
@@ -390,47 +428,57 @@ def main() -> int:
             SignClipDataset(FrameStore(store), "train", cfg, train=False).lengths
         )
         buf = torch.zeros(longest_batch * cfg.image_size * cfg.image_size * 3).share_memory_()
-        fps: dict[tuple[str, str, str], list[float]] = {}
-        cpu: dict[tuple[str, str, str], list[float]] = {}
+        evict = page_cache_evicter([corpus / "features", store])
+        fps: dict[tuple[str, str, str, str], list[float]] = {}
+        cpu: dict[tuple[str, str, str, str], list[float]] = {}
         # Interleaved rounds, best of each: other work on the machine slows single passes.
         for round_ in range(args.rounds):
+            for cache in args.cache:
+                for kind in args.loaders:
+                    for mode in ("train", "eval"):
+                        for name, source in sources.items():
+                            ds = SignClipDataset(source, "train", cfg, mode == "train", seed=0)
+                            key = (cache, kind, mode, name)
+                            f, c = measure(
+                                ds,
+                                kind,
+                                args.workers,
+                                args.batch_size,
+                                round_,
+                                args.epochs,
+                                buf,
+                                warmup=args.warmup_epochs,
+                                evict=evict if cache == "cold" else None,
+                            )
+                            fps.setdefault(key, []).append(f)
+                            cpu.setdefault(key, []).append(c)
+        for cache in args.cache:
+            print(
+                "page cache: warm (every file stays cached after its first read)"
+                if cache == "warm"
+                else "page cache: cold (both sources' files dropped before every epoch)"
+            )
             for kind in args.loaders:
+                what = "DataLoader worker processes" if kind == "processes" else "threads"
+                print(f"  loader: {args.workers} {what}")
                 for mode in ("train", "eval"):
-                    for name, source in sources.items():
-                        ds = SignClipDataset(source, "train", cfg, train=mode == "train", seed=0)
-                        f, c = measure(
-                            ds,
-                            kind,
-                            args.workers,
-                            args.batch_size,
-                            round_,
-                            args.epochs,
-                            buf,
-                            warmup=args.warmup_epochs,
+                    for name in sources:
+                        best = max(fps[cache, kind, mode, name])
+                        med = float(np.median(cpu[cache, kind, mode, name]))
+                        print(
+                            f"    {mode:5s} transform, {name:16s}: {best:7.0f} frames/s "
+                            f"(best of {args.rounds}), {med:.2f} CPU ms per frame"
                         )
-                        fps.setdefault((kind, mode, name), []).append(f)
-                        cpu.setdefault((kind, mode, name), []).append(c)
-        for kind in args.loaders:
-            what = "DataLoader worker processes" if kind == "processes" else "ThreadLoader threads"
-            print(f"loader: {args.workers} {what}")
-            for mode in ("train", "eval"):
-                for name in sources:
-                    best = max(fps[kind, mode, name])
-                    med = float(np.median(cpu[kind, mode, name]))
-                    print(
-                        f"  {mode:5s} transform, {name:16s}: {best:7.0f} frames/s "
-                        f"(best of {args.rounds}), {med:.2f} CPU ms per frame"
+                    ratio = max(fps[cache, kind, mode, "prepared store"]) / max(
+                        fps[cache, kind, mode, "raw PNG folders"]
                     )
-                ratio = max(fps[kind, mode, "prepared store"]) / max(
-                    fps[kind, mode, "raw PNG folders"]
-                )
-                cpu_ratio = np.median(cpu[kind, mode, "raw PNG folders"]) / np.median(
-                    cpu[kind, mode, "prepared store"]
-                )
-                print(
-                    f"  {mode:5s} transform: prepared store / raw PNG = {ratio:.2f}x frames/s, "
-                    f"{cpu_ratio:.2f}x less CPU per frame"
-                )
+                    cpu_ratio = np.median(cpu[cache, kind, mode, "raw PNG folders"]) / np.median(
+                        cpu[cache, kind, mode, "prepared store"]
+                    )
+                    print(
+                        f"    {mode:5s} transform: prepared store / raw PNG = {ratio:.2f}x "
+                        f"frames/s, {cpu_ratio:.2f}x less CPU per frame"
+                    )
         print_components(costs)
         print(f"load average at end: {os.getloadavg()[0]:.1f}")
         main_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -41,12 +41,12 @@ def tune_allocator() -> None:
     process, or the process running :class:`ThreadLoader`), once per process.
 
     The decode and transform buffers (a few MB per chunk of frames) are then reused instead of
-    being returned to the kernel and faulted in again, page by page, for the next chunk; glibc
-    returns them eagerly from a thread's own arena. Measured on the 2-core test VM: in a worker
-    process, store read + decode 0.41 -> 0.26 ms per frame; with two loader threads, about 30
-    -> 0 page faults per frame and 0.55 -> 0.41 CPU ms per evaluation frame from the store.
-    The cost: up to 512 MB of freed heap stays with the process. A no-op where the C library
-    is not glibc.
+    being returned to the kernel and faulted in again, page by page, for the next chunk (about
+    30 page faults per frame). Measured on the 2-core test VM: in a worker process, store read +
+    decode 0.41 -> 0.26 ms per frame; with two loader threads in a fresh process, no faults from
+    the second epoch on, where glibc's own adaptive thresholds took 4 epochs or more
+    (``benchmarks/loader_allocator.py``). The cost: up to 512 MB of freed heap stays with the
+    process. A no-op where the C library is not glibc.
     """
     global _TUNED_PID
     if os.getpid() == _TUNED_PID:

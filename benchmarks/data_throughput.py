@@ -326,6 +326,30 @@ def page_cache_evicter(folders: Sequence[Path]) -> Callable[[], None]:
     return evict
 
 
+def cold_cache_unavailable(folder: Path) -> str | None:
+    """Why files under ``folder`` cannot be dropped from the page cache (None when they can):
+    no ``posix_fadvise`` (macOS, Windows), or a memory-backed file system, whose pages are the
+    files themselves."""
+    if not hasattr(os, "posix_fadvise"):
+        return "os.posix_fadvise is not available on this system"
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return None  # not Linux: nothing to tell
+    target, best, fstype = str(folder.resolve()), "", ""
+    for line in mounts:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        mount = fields[1].replace("\\040", " ")
+        inside = target == mount or target.startswith(mount.rstrip("/") + "/")
+        if inside and len(mount) > len(best):
+            best, fstype = mount, fields[2]
+    if fstype in ("tmpfs", "ramfs"):
+        return f"{folder} is on {fstype} (memory); give --dir a folder on a disk"
+    return None
+
+
 def print_components(costs: dict[str, dict[str, float]]) -> None:
     """The per-step table and the ratio it allows when the machine is CPU-bound (frames/s
     = cores / CPU per frame, so the ratio is that of the CPU per frame)."""
@@ -380,6 +404,14 @@ def main() -> int:
     args = parser.parse_args()
 
     work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="s2g-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    why_not_cold = cold_cache_unavailable(work)
+    if "cold" in args.cache and why_not_cold:
+        args.cache = [c for c in args.cache if c != "cold"]
+        if not args.cache:
+            print(f"data_throughput.py: cannot measure a cold page cache: {why_not_cold}")
+            return 2
+        print(f"page cache: cold setting skipped: {why_not_cold}")
     corpus, store = work / "corpus", work / "store"
     try:
         fixture = "Phoenix14T-layout corpus written by this script (210x260 PNG, noise)"

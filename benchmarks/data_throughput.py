@@ -10,8 +10,9 @@ The corpus: the synthetic corpus (``sign2gpt.synth``, Phoenix14T layout) when it
 210x260 frames, otherwise a corpus written here in the Phoenix14T layout at 210x260 with
 camera-like noise, calibrated to about 48 KB per PNG (the real Phoenix14T frames are ~40 KB:
 a 39 GB release for ~950k frames). Both pipelines read the same clips through the same
-``SignClipDataset`` and the same loader (frame sampling of SPEC section 5, then the training
-augmentation or the evaluation transform: resize to 224); only the frame source differs.
+``SignClipDataset`` and the same loader (frame sampling of docs/method.md#5-training-recipe,
+then the training augmentation or the evaluation transform: resize to 224); only the frame
+source differs.
 
 What "delivered" means: the workers hand over uint8 frames (what the dataset yields); the
 consumer loop in the main thread normalises every batch with the model's own first step
@@ -237,7 +238,7 @@ def _component_costs(
         for c in chunks:
             shared[c[0] : c[-1] + 1].copy_(src[c[0] : c[-1] + 1].permute(0, 2, 3, 1))
 
-    normalise = FrameNormalise.from_config(cfg)
+    normalise = FrameNormalise()  # ImageNet's, as the paper's DINOv2
     buf = torch.empty_like(src, dtype=torch.float32)  # channels-last, as the consumer's
     shared_cost = {
         "hand-over": best_ms(hand_over, n),
@@ -284,7 +285,7 @@ def measure(
             num_workers=workers,
             persistent_workers=workers > 0,
         )
-    normalise = FrameNormalise.from_config(dataset.cfg)
+    normalise = FrameNormalise()  # ImageNet's, as the paper's DINOv2
     size = dataset.cfg.image_size
     frames, total, elapsed = 0, 0, 0.0
     cpu0 = cpu_seconds()

@@ -22,7 +22,7 @@ import lightning as L
 from sign2gpt.config import load_config
 from sign2gpt.evaluate.runner import evaluate_checkpoint
 from sign2gpt.infer.features import extract_features
-from sign2gpt.train.runner import run_stage
+from sign2gpt.train.runner import run_training
 
 
 class EpochTimer(L.Callback):
@@ -45,7 +45,6 @@ def recipe(demo: Path, out_dir: Path, extra: list[str]) -> object:
             f"model.lm.pretrained={demo / 'lm'}",
             f"train.init_from={demo / 'pgp' / 'best'}",
             f"train.out_dir={out_dir}",
-            "train.resume=false",
             "train.val_every_epochs=1000",  # validation only at the end: time training alone
             *extra,
         ],
@@ -54,7 +53,7 @@ def recipe(demo: Path, out_dir: Path, extra: list[str]) -> object:
 
 def train_and_test(demo: Path, out_dir: Path, extra: list[str]) -> tuple[list[float], dict]:
     timer = EpochTimer()
-    best = run_stage(recipe(demo, out_dir, extra), "translate", callbacks=[timer])
+    best = run_training(recipe(demo, out_dir, extra), resume="overwrite", callbacks=[timer])
     return timer.seconds, evaluate_checkpoint(best, "test")
 
 

@@ -42,7 +42,7 @@ def run_epochs(store: Path, epochs: int, tuned: bool) -> None:
     dataset = SignClipDataset(FrameStore(store), "train", cfg, train=False)
     sampler = LengthBucketSampler(dataset.lengths, 4, shuffle=True, seed=0)
     loader = ThreadLoader(dataset, sampler, collate_clips, num_threads=2)
-    normalise = FrameNormalise.from_config(cfg)
+    normalise = FrameNormalise()  # ImageNet's, as the paper's DINOv2
     size = cfg.image_size
     buf = torch.zeros(4 * max(dataset.lengths) * 3 * size * size)
     print(f"tune_allocator {'on' if tuned else 'off'}:")

@@ -17,35 +17,13 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
+from tiny import tiny_recipe
 
 from sign2gpt.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 
-TINY_RECIPE = f"""\
-base: {REPO / "configs" / "demo" / "base.yaml"}
-data:
-  store_size: 48
-  image_size: 32
-  batch_size: 8
-  eval_batch_size: 16
-  num_workers: 0
-model:
-  spatial:
-    hidden_size: 32
-    num_layers: 2
-    num_heads: 2
-    patch_size: 16
-    pretrain_image_size: 32
-    lora_blocks: [1]
-    out_dim: 32
-  sign_encoder: {{dim: 32, num_blocks: 2, num_heads: 2, mlp_dim: 64}}
-train:
-  epochs: 1
-  num_beams: 2
-  max_new_tokens: 12
-lm_pretrain: {{d_model: 32, num_layers: 1, attention_heads: 2, ffn_dim: 64, epochs: 2}}
-"""
+TINY_RECIPE = tiny_recipe(REPO / "configs" / "demo" / "base.yaml")
 
 
 def run(*argv: str) -> None:
@@ -127,11 +105,15 @@ def test_each_step_writes_its_files(chain: dict[str, Path]) -> None:
     assert (chain["lm"] / "tokenizer.json").is_file()
     for stage in ("pgp", "tr"):
         best = root / stage / "best"
-        for name in ("config.yaml", "trainable.safetensors", "metrics.json", "tokenizer.json"):
+        for name in ("config.yaml", "trainable.safetensors", "metrics.json"):
             assert (best / name).is_file(), (stage, name)
+        assert (root / stage / "DONE").is_file()  # finished runs say so
         assert (root / stage / "checkpoints" / "last.ckpt").is_file()
         assert (root / stage / "logs" / "csv" / "version_0" / "metrics.csv").is_file()
         assert (root / stage / "config.yaml").is_file()
+    # Stage 1 with co-occurrence prototypes never reads the LM: no tokenizer in its folder.
+    assert (root / "tr" / "best" / "tokenizer.json").is_file()
+    assert not (root / "pgp" / "best" / "tokenizer.json").exists()
     assert (root / "pgp" / "best" / "pseudo_glosses.json").is_file()
     assert "val/f1" in json.loads((root / "pgp" / "best" / "metrics.json").read_text())
     assert "val/bleu4" in json.loads((root / "tr" / "best" / "metrics.json").read_text())

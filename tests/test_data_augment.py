@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import tiny
 import torch
 import torch.nn.functional as F
 
@@ -20,7 +21,7 @@ from sign2gpt.data.augment import (
 )
 from sign2gpt.data.sampling import num_sampled, sample_indices
 
-CFG = DataConfig(image_size=24, store_size=32)
+CFG = tiny.DATA
 
 
 # ---- sampling (SPEC section 5) ------------------------------------------------------------

@@ -10,21 +10,24 @@ from typing import Any
 import lightning as L
 import numpy as np
 import pytest
+import tiny
 import torch
 from data_fixtures import ClipSpec, write_phoenix14t
 from torch.utils.data import DataLoader
 
-from sign2gpt.config import Config, ConfigError, DataConfig, load_config
+from sign2gpt.config import Config, ConfigError, load_config
 from sign2gpt.data import loader as loader_module
 from sign2gpt.data.dataset import SignClipDataset, collate_clips
 from sign2gpt.data.loader import BatchBufferPool, ThreadLoader, make_loader
 from sign2gpt.data.sampler import LengthBucketSampler
 from sign2gpt.data.store import FrameStore, prepare_dataset
 from sign2gpt.errors import DataError
+from sign2gpt.models.pgp_model import PGPModel
+from sign2gpt.pipeline import Pipeline
 from sign2gpt.train.datamodule import SignDataModule
-from sign2gpt.train.modules import Sign2GPTModule
+from sign2gpt.train.modules import StageModule
 
-CFG = DataConfig(image_size=24, store_size=32, max_frames=8)
+CFG = tiny.DATA
 PREFIX = "sign2gpt-loader"  # names of the loader's threads
 
 
@@ -351,7 +354,7 @@ def test_config_selects_the_loader(store: Path):
     assert isinstance(processes, DataLoader) and processes.num_workers == 0
 
 
-class RecordingModule(Sign2GPTModule):
+class RecordingModule(StageModule):
     """Keeps what each training step saw: epoch, dataset epoch, batch ids, frames' buffer."""
 
     def __init__(self, cfg: Config) -> None:
@@ -383,7 +386,9 @@ def test_training_gets_each_epochs_batches(store: Path, tmp_path: Path, kind: st
         ],
     )
     module = RecordingModule(cfg)
-    datamodule = SignDataModule(cfg, "pgp")
+    # the stage-1 pipeline's loaders, without targets (this module trains on frames alone)
+    model = PGPModel.build(tiny.model_config(), num_pseudo_glosses=1)
+    datamodule = SignDataModule(Pipeline(cfg, model), collate=collate_clips)
     trainer = L.Trainer(
         accelerator="cpu",
         max_epochs=2,

@@ -5,15 +5,16 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import tiny
 import torch
 from safetensors.torch import load_file
 from transformers import AutoTokenizer, XGLMForCausalLM
 
 from sign2gpt.cli import main
-from sign2gpt.config import LMPretrainConfig
 from sign2gpt.errors import DataError
 from sign2gpt.text.tokenizer import (
     EOS_ID,
@@ -33,24 +34,13 @@ TRAIN = [f"{a} {b} {c}" for a, b, c in itertools.product(WHEN, WHERE, WHAT)]
 DEV = ["morgen im süden scheint die sonne", "am tag an der küste regnet es"]
 ZH = ["今天天气很好", "明天北方有大雨", "今天南方有雪", "明天天气不好"]
 
-TINY = dict(
-    vocab_size=200,
-    d_model=32,
-    num_layers=1,
-    attention_heads=2,
-    ffn_dim=64,
-    epochs=30,
-    batch_size=8,
-    lr=1e-2,
-    dropout=0.0,
-    seed=3,
-)
+TINY = tiny.LM_PRETRAIN
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("lm")
-    report = pretrain_lm(TRAIN, LMPretrainConfig(**TINY), DEV, "de", out, progress=False)
+    report = pretrain_lm(TRAIN, TINY, DEV, "de", out, progress=False)
     return out, report
 
 
@@ -114,8 +104,8 @@ def test_saved_folder_reloads_and_perplexity_goes_down(trained):
     ids = [encode_sentence(tok, s) for s in TRAIN]
     trained_ppl = perplexity(model, ids)
     assert trained_ppl == pytest.approx(report["train_perplexity"], rel=1e-4)
-    torch.manual_seed(TINY["seed"])
-    untrained = build_lm(LMPretrainConfig(**TINY), len(tok))
+    torch.manual_seed(TINY.seed)
+    untrained = build_lm(TINY, len(tok))
     untrained_ppl = perplexity(untrained, ids)
     assert untrained_ppl == pytest.approx(report["initial_train_perplexity"], rel=1e-4)
     assert trained_ppl < untrained_ppl / 5
@@ -129,20 +119,20 @@ def test_saved_folder_reloads_and_perplexity_goes_down(trained):
 def test_same_seed_same_weights_other_seed_not(trained, tmp_path: Path):
     out, _ = trained
     again = tmp_path / "again"
-    pretrain_lm(TRAIN, LMPretrainConfig(**TINY), DEV, "de", again, progress=False)
+    pretrain_lm(TRAIN, TINY, DEV, "de", again, progress=False)
     a, b = load_file(out / "model.safetensors"), load_file(again / "model.safetensors")
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     assert (out / "tokenizer.json").read_bytes() == (again / "tokenizer.json").read_bytes()
 
     other = tmp_path / "other"
-    pretrain_lm(TRAIN, LMPretrainConfig(**{**TINY, "seed": 4}), DEV, "de", other, progress=False)
+    pretrain_lm(TRAIN, replace(TINY, seed=4), DEV, "de", other, progress=False)
     c = load_file(other / "model.safetensors")
     assert not torch.equal(a["model.embed_tokens.weight"], c["model.embed_tokens.weight"])
 
 
 def test_no_sentences_is_an_error(tmp_path: Path):
     with pytest.raises(DataError, match="no training sentences"):
-        pretrain_lm(["", " "], LMPretrainConfig(**TINY), out_dir=tmp_path, progress=False)
+        pretrain_lm(["", " "], TINY, out_dir=tmp_path, progress=False)
 
 
 def _phoenix(root: Path) -> None:
@@ -164,7 +154,7 @@ def test_cli_reads_the_dataset_and_writes_the_folder(tmp_path: Path, capsys):
     cfg = tmp_path / "lm.yaml"
     cfg.write_text(
         "data:\n  dataset: phoenix14t\n  root: corpus\n  lang: de\nlm_pretrain:\n"
-        + "".join(f"  {k}: {v}\n" for k, v in TINY.items())
+        + "".join(f"  {k}: {v}\n" for k, v in tiny.LM_PRETRAIN_SETTINGS.items())
     )
     out = tmp_path / "lm"
     args = ["lm-pretrain", "--config", str(cfg), f"data.root={tmp_path / 'corpus'}"]

@@ -5,34 +5,32 @@ from pathlib import Path
 
 import pytest
 import torch
-from lm_fixtures import SENTENCES, make_tokenizer, model_config, randomise_, save_tiny_lm
 from safetensors.torch import load_file, save_file
+from tiny import SENTENCES, model_config, randomise_
 
 from sign2gpt.config import BridgeConfig, Config, ConfigError, load_config
-from sign2gpt.errors import CheckpointError, Sign2GPTError
+from sign2gpt.errors import CheckpointError
 from sign2gpt.models.bridge import Bridge
-from sign2gpt.models.checkpoint import load_checkpoint, read_trainable_weights, save_checkpoint
+from sign2gpt.models.checkpoint import (
+    load_checkpoint,
+    model_type,
+    read_trainable_weights,
+    save_checkpoint,
+)
+from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.positional import sinusoidal_table
-from sign2gpt.models.sign2gpt import Sign2GPT, build_sign2gpt
+from sign2gpt.models.stage import StageModel
+from sign2gpt.models.translation_model import TranslationModel
+from sign2gpt.pipeline import Pipeline, Translator
 from sign2gpt.text.tokenizer import encode_sentence
 
 
-@pytest.fixture(scope="module")
-def lm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_tiny_lm(tmp_path_factory.mktemp("lm") / "tiny-xglm")
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    return make_tokenizer()
-
-
-def _build(lm_dir: Path, stage: str = "translate", tokenizer=None, seed: int = 0) -> Sign2GPT:
+def _build(lm_dir: Path, stage: str = "translate", tokenizer=None, seed: int = 0) -> StageModel:
     torch.manual_seed(seed)
     if stage == "pgp":
         prototypes = torch.randn(7, 32)
-        return build_sign2gpt(model_config(lm_dir), "pgp", prototypes=prototypes).eval()
-    return build_sign2gpt(model_config(lm_dir), "translate", tokenizer=tokenizer).eval()
+        return PGPModel.build(model_config(lm_dir), prototypes=prototypes).eval()
+    return TranslationModel.build(model_config(lm_dir), tokenizer=tokenizer).eval()
 
 
 def _frames(lengths: list[int], seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -55,7 +53,7 @@ def _texts(tokenizer, sentences: list[str]) -> dict[str, torch.Tensor]:
     return {"input_ids": ids, "attention_mask": mask, "labels": labels}
 
 
-def _open_gates(model: Sign2GPT, seed: int = 1) -> Sign2GPT:
+def _open_gates(model: TranslationModel, seed: int = 1) -> TranslationModel:
     randomise_(model.lm.adapters, seed=seed, std=0.5)
     randomise_(model.bridge, seed=seed + 1, std=0.3)
     return model
@@ -92,11 +90,11 @@ def test_translation_loss_trains_only_the_trainable_parts(lm_dir, tokenizer):
     frames, lengths = _frames([5, 3])
     texts = _texts(tokenizer, SENTENCES[:2])
     z, mask = model.encode(frames, lengths)
-    loss = model.translation_loss(z, mask, **texts, label_smoothing=0.1)
+    loss = model.loss(z, mask, **texts, label_smoothing=0.1)
     assert loss.ndim == 0 and torch.isfinite(loss)
     loss.backward()
     for name, p in model.named_parameters():
-        frozen = name.startswith(("lm.lm.", "spatial.vit."))
+        frozen = name.startswith(("lm.lm.", "sign.spatial.vit."))
         assert p.requires_grad != frozen, name
         if frozen:
             assert p.grad is None, name
@@ -108,10 +106,10 @@ def test_translation_loss_trains_only_the_trainable_parts(lm_dir, tokenizer):
             adapter.gate.fill_(0.5)
     model.zero_grad()
     z, mask = model.encode(frames, lengths)
-    model.translation_loss(z, mask, **texts, label_smoothing=0.1).backward()
+    model.loss(z, mask, **texts, label_smoothing=0.1).backward()
     assert model.bridge.proj.weight.grad.abs().sum() > 0
-    assert model.sign_encoder.blocks[0].attn.q_proj.weight.grad.abs().sum() > 0
-    assert model.spatial.lora.block1_qkv.lora_B.grad.abs().sum() > 0
+    assert model.sign.encoder.blocks[0].attn.q_proj.weight.grad.abs().sum() > 0
+    assert model.sign.spatial.lora.block1_qkv.lora_B.grad.abs().sum() > 0
 
 
 def test_translate_decodes_beam_search_cut_at_the_end_token(lm_dir, tokenizer):
@@ -130,23 +128,25 @@ def test_translate_decodes_beam_search_cut_at_the_end_token(lm_dir, tokenizer):
 
 def test_stage_one_model_has_no_language_model(lm_dir):
     model = _build(lm_dir, stage="pgp")
-    assert model.lm is None and model.bridge is None and model.num_pseudo_glosses == 7
+    assert isinstance(model, PGPModel) and not isinstance(model, TranslationModel)
+    assert not hasattr(model, "lm") and not hasattr(model, "bridge")
+    assert model.num_pseudo_glosses == 7
     z, mask = model.encode(*_frames([4, 2]))
     targets = torch.zeros(2, 7)
     targets[0, 1] = 1
-    out = model.pgp(z, mask, targets)
+    out = model.pseudo_glosses(z, mask, targets)
     assert out.yhat.shape == (2, 7) and torch.isfinite(out.loss)
-    with pytest.raises(Sign2GPTError, match="cannot translate"):
-        model.translate(z, mask)
+    with pytest.raises(CheckpointError, match="cannot translate"):
+        Translator(Pipeline(Config(model=model_config(lm_dir)), model))
 
 
 def test_mismatched_sizes_are_a_config_error(lm_dir):
     cfg = model_config(lm_dir)
     cfg.sign_encoder.dim = 24
     with pytest.raises(ConfigError, match="out_dim"):
-        build_sign2gpt(cfg, "translate")
+        TranslationModel.build(cfg)
     with pytest.raises(ConfigError, match="stage"):
-        build_sign2gpt(model_config(lm_dir), "finetune")
+        model_type("finetune")
 
 
 # ---- the bridge -----------------------------------------------------------------------------
@@ -180,12 +180,12 @@ def test_bridge_positional_variants():
 def test_trainable_state_dict_is_everything_but_the_frozen_models(lm_dir, tokenizer):
     model = _build(lm_dir, tokenizer=tokenizer)
     sd = model.trainable_state_dict()
-    assert not any(k.startswith(("lm.lm.", "spatial.vit.")) for k in sd)
+    assert not any(k.startswith(("lm.lm.", "sign.spatial.vit.")) for k in sd)
     for key in (
-        "spatial.bn.running_mean",
-        "spatial.bn.num_batches_tracked",
-        "spatial.proj.weight",
-        "spatial.lora.block1_qkv.lora_A",
+        "sign.spatial.bn.running_mean",
+        "sign.spatial.bn.num_batches_tracked",
+        "sign.spatial.proj.weight",
+        "sign.spatial.lora.block1_qkv.lora_A",
         "bridge.proj.weight",
         "lm.adapters.0.gate",
         "lm.adapters.1.sign.v.lora_B",
@@ -194,7 +194,7 @@ def test_trainable_state_dict_is_everything_but_the_frozen_models(lm_dir, tokeni
     params = {n: p for n, p in model.named_parameters() if p.requires_grad}
     assert set(params) <= set(sd)
     buffers = set(sd) - set(params)
-    assert all(k.startswith("spatial.bn.") for k in buffers), buffers
+    assert all(k.startswith("sign.spatial.bn.") for k in buffers), buffers
     pgp = _build(lm_dir, stage="pgp").trainable_state_dict()
     assert "pgp_head.prototypes" in pgp and pgp["pgp_head.prototypes"].shape == (7, 32)
 
@@ -220,11 +220,11 @@ def test_stage_two_takes_the_stage_one_sign_model_and_drops_the_head(lm_dir, tok
     stage1 = _build(lm_dir, stage="pgp", seed=3)
     randomise_(stage1, seed=4)
     with torch.no_grad():
-        stage1.spatial.bn.running_mean.fill_(0.25)
+        stage1.sign.spatial.bn.running_mean.fill_(0.25)
     weights = stage1.trainable_state_dict()
     stage2 = _build(lm_dir, tokenizer=tokenizer, seed=5)
     gates_before = stage2.lm.adapters[0].gate.clone()
-    stage2.load_stage1(weights)
+    stage2.load_sign_model(weights)
     own = stage2.trainable_state_dict()
     for key, value in weights.items():
         if key.startswith("pgp_head."):
@@ -235,15 +235,15 @@ def test_stage_two_takes_the_stage_one_sign_model_and_drops_the_head(lm_dir, tok
     frames, lengths = _frames([5, 3])
     assert torch.allclose(stage2.encode(frames, lengths)[0], stage1.encode(frames, lengths)[0])
 
-    dropped = next(k for k in weights if k.startswith("sign_encoder."))
+    dropped = next(k for k in weights if k.startswith("sign.encoder."))
     incomplete = {k: v for k, v in weights.items() if k != dropped}
     with pytest.raises(CheckpointError, match="missing"):
-        stage2.load_stage1(incomplete)
+        stage2.load_sign_model(incomplete)
     with pytest.raises(CheckpointError, match="not a stage-1"):
-        stage2.load_stage1({**weights, "lm.adapters.0.gate": torch.zeros(4)})
-    trained_vit = {**weights, "spatial.vit.layernorm.weight": torch.ones(32)}
+        stage2.load_sign_model({**weights, "lm.adapters.0.gate": torch.zeros(4)})
+    trained_vit = {**weights, "sign.spatial.vit.layernorm.weight": torch.ones(32)}
     with pytest.raises(CheckpointError, match="train_backbone"):
-        stage2.load_stage1(trained_vit)
+        stage2.load_sign_model(trained_vit)
 
 
 def _cfg(lm_dir: Path, stage: str) -> Config:
@@ -256,7 +256,7 @@ def _cfg(lm_dir: Path, stage: str) -> Config:
 def test_translation_checkpoint_round_trip_gives_identical_outputs(lm_dir, tokenizer, tmp_path):
     model = _open_gates(_build(lm_dir, tokenizer=tokenizer))
     with torch.no_grad():
-        model.spatial.bn.running_var.fill_(2.0)
+        model.sign.spatial.bn.running_var.fill_(2.0)
     cfg = _cfg(lm_dir, "translate")
     (tmp_path / "store").mkdir()
     cfg.data.store, cfg.data.features = os.path.relpath(tmp_path / "store"), "not/here"
@@ -284,7 +284,9 @@ def test_translation_checkpoint_round_trip_gives_identical_outputs(lm_dir, token
     assert saved_cfg.data.store == str((tmp_path / "store").resolve())
     assert saved_cfg.data.features == "not/here"
 
-    loaded, cfg, tok = load_checkpoint(folder)
+    loaded, cfg = load_checkpoint(folder)
+    tok = loaded.tokenizer
+    assert isinstance(loaded, TranslationModel)
     assert cfg.train.stage == "translate" and not loaded.training
     assert tok.eos_token_id == tokenizer.eos_token_id and len(tok) == len(tokenizer)
     frames, lengths = _frames([5, 3], seed=7)
@@ -293,9 +295,7 @@ def test_translation_checkpoint_round_trip_gives_identical_outputs(lm_dir, token
         z, mask = model.encode(frames, lengths)
         z2, mask2 = loaded.encode(frames, lengths)
         assert torch.equal(z, z2) and torch.equal(mask, mask2)
-        assert torch.equal(
-            model.translation_loss(z, mask, **texts), loaded.translation_loss(z2, mask2, **texts)
-        )
+        assert torch.equal(model.loss(z, mask, **texts), loaded.loss(z2, mask2, **texts))
     assert loaded.translate(z2, mask2, num_beams=4, max_new_tokens=10) == model.translate(
         z, mask, num_beams=4, max_new_tokens=10
     )
@@ -305,12 +305,14 @@ def test_pgp_checkpoint_round_trip(lm_dir, tmp_path):
     model = _build(lm_dir, stage="pgp")
     randomise_(model, seed=9)
     folder = save_checkpoint(tmp_path / "pgp", model, _cfg(lm_dir, "translate"))
-    loaded, cfg, tokenizer = load_checkpoint(folder)
-    assert cfg.train.stage == "pgp" and tokenizer is None  # the stage comes from the model
+    loaded, cfg = load_checkpoint(folder)
+    assert isinstance(loaded, PGPModel)
+    assert cfg.train.stage == "pgp"  # the stage comes from the model
+    assert Pipeline.from_checkpoint(folder).tokenizer is None  # none was saved
     frames, lengths = _frames([4, 6])
     with torch.no_grad():
-        a = model.pgp(*model.encode(frames, lengths))
-        b = loaded.pgp(*loaded.encode(frames, lengths))
+        a = model.pseudo_glosses(*model.encode(frames, lengths))
+        b = loaded.pseudo_glosses(*loaded.encode(frames, lengths))
     assert torch.equal(a.yhat, b.yhat) and torch.equal(a.E, b.E)
     assert set(read_trainable_weights(folder)) == set(model.trainable_state_dict())
 
@@ -367,3 +369,41 @@ def test_checkpoint_config_keeps_hub_ids(lm_dir, tokenizer, tmp_path):
     )
     folder = save_checkpoint(tmp_path / "ids", model, cfg)
     assert load_config(folder / "config.yaml").model.spatial.pretrained == "facebook/dinov2-small"
+
+
+def test_folders_of_the_earlier_format_still_load(lm_dir, tokenizer, tmp_path):
+    """Before the sign model was its own part, checkpoints named its weights ``spatial.`` and
+    ``sign_encoder.`` and kept the normalisation in ``data.mean`` / ``data.std``."""
+    model_cfg = model_config(lm_dir)
+    model_cfg.spatial.mean = (0.5, 0.4, 0.3)
+    model = _open_gates(TranslationModel.build(model_cfg, tokenizer=tokenizer).eval())
+    cfg = _cfg(lm_dir, "translate")
+    folder = save_checkpoint(tmp_path / "new", model, cfg)
+    old = tmp_path / "old"
+    old.mkdir()
+    for f in folder.iterdir():
+        (old / f.name).write_bytes(f.read_bytes())
+    renamed = {
+        k.replace("sign.spatial.", "spatial.", 1).replace("sign.encoder.", "sign_encoder.", 1): v
+        for k, v in load_file(str(folder / "trainable.safetensors")).items()
+    }
+    assert "spatial.proj.weight" in renamed and "sign_encoder.blocks.0.norm1.weight" in renamed
+    save_file(renamed, str(old / "trainable.safetensors"), metadata={"sign2gpt_stage": "translate"})
+    text = (old / "config.yaml").read_text()
+    text = text.replace("    mean:\n    - 0.5\n    - 0.4\n    - 0.3\n", "")
+    text = text.replace("data:\n", "data:\n  mean: [0.5, 0.4, 0.3]\n  bucket_by_length: true\n", 1)
+    assert "bucket_by_length" in text and "- 0.5" not in text
+    (old / "config.yaml").write_text(text)
+
+    loaded, old_cfg = load_checkpoint(old)
+    assert old_cfg.model.spatial.mean == (0.5, 0.4, 0.3)
+    assert loaded.sign.normalise.mean == (0.5, 0.4, 0.3)
+    frames = torch.randint(0, 256, (8, 3, 16, 16), dtype=torch.uint8)
+    lengths = torch.tensor([5, 3])
+    with torch.no_grad():
+        z, mask = model.eval().encode(frames, lengths)
+        z2, mask2 = loaded.encode(frames, lengths)
+    assert torch.equal(z, z2) and torch.equal(mask, mask2)
+    assert loaded.translate(z2, mask2, num_beams=2, max_new_tokens=6) == model.translate(
+        z, mask, num_beams=2, max_new_tokens=6
+    )

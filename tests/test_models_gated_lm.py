@@ -3,18 +3,13 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
-from lm_fixtures import D_LM, HEADS, LAYERS, lm_config, save_tiny_lm
 from safetensors.torch import load_file, save_file
+from tiny import D_LM, HEADS, LAYERS, lm_config
 from transformers import DynamicCache, LlamaConfig, LlamaForCausalLM
 
 from sign2gpt.config import LMConfig
 from sign2gpt.errors import CheckpointError
 from sign2gpt.models.gated_lm import GatedLM, clamp_ste, load_lm
-
-
-@pytest.fixture(scope="module")
-def lm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_tiny_lm(tmp_path_factory.mktemp("lm") / "tiny-xglm")
 
 
 def _gated(lm_dir: Path, **overrides) -> GatedLM:

@@ -21,9 +21,9 @@ from sign2gpt.models.pgp_head import (
     near_duplicate_prototypes,
     ppmi,
 )
-from sign2gpt.models.sign2gpt import prototype_dim
+from sign2gpt.models.pgp_model import prototype_dim
+from sign2gpt.pipeline import build_prototypes
 from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
-from sign2gpt.train.runner import build_prototypes
 
 FIXED = PGPHeadConfig(dropout=0.0, tau_init=0.5, learn_tau=False)
 

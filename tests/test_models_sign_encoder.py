@@ -2,6 +2,7 @@ import math
 from dataclasses import replace
 
 import pytest
+import tiny
 import torch
 import torch.nn.functional as F
 
@@ -12,23 +13,12 @@ from sign2gpt.models.positional import (
     sinusoidal_table,
 )
 from sign2gpt.models.sign_encoder import (
-    build_sign_encoder,
+    SignEncoder,
     local_attention_mask,
     pool_sequence,
 )
 
-# Layer-scale 1 (not 1e-5) so that far-away influence is visible in float32.
-TINY = SignEncoderConfig(
-    dim=32,
-    num_blocks=4,
-    num_heads=4,
-    mlp_dim=64,
-    dropout=0.0,
-    drop_path=0.1,
-    layer_scale_init=1.0,
-    window=7,
-    downsample_after=[2],
-)
+TINY = tiny.SIGN_ENCODER
 
 
 def _count(module: torch.nn.Module) -> int:
@@ -37,7 +27,7 @@ def _count(module: torch.nn.Module) -> int:
 
 def test_paper_parameter_count_on_meta_device():
     with torch.device("meta"):
-        encoder = build_sign_encoder(SignEncoderConfig())
+        encoder = SignEncoder(SignEncoderConfig())
     assert [_count(b) for b in encoder.blocks] == [3_153_408] * 4
     assert encoder.blocks[0].layer_scale1.numel() + encoder.blocks[0].layer_scale2.numel() == 1024
     assert _count(encoder) == 12_613_632
@@ -46,7 +36,7 @@ def test_paper_parameter_count_on_meta_device():
 
 def test_init_drop_path_and_layer_scale():
     torch.manual_seed(0)
-    encoder = build_sign_encoder(SignEncoderConfig(dim=64, num_heads=4, mlp_dim=256))
+    encoder = SignEncoder(SignEncoderConfig(dim=64, num_heads=4, mlp_dim=256))
     rates = [block.drop_path.p for block in encoder.blocks]
     assert rates == pytest.approx([0.0, 0.1 / 3, 0.2 / 3, 0.1])
     block = encoder.blocks[0]
@@ -95,7 +85,7 @@ def test_output_is_unchanged_outside_the_receptive_field():
     # window 7 (+-3), 2 blocks (+-6 frames), pool (j <- 2j-1..2j+1), 2 blocks (+-6 pooled
     # positions): pooled output j reads input frames 2j-19 .. 2j+19 and nothing else.
     torch.manual_seed(0)
-    encoder = build_sign_encoder(TINY).eval()
+    encoder = SignEncoder(TINY).eval()
     T, j = 64, 16
     x = torch.randn(1, T, 32)
     mask = torch.ones(1, T, dtype=torch.bool)
@@ -115,7 +105,7 @@ def test_output_is_unchanged_outside_the_receptive_field():
 
 def test_padding_does_not_change_valid_outputs():
     torch.manual_seed(0)
-    encoder = build_sign_encoder(TINY).eval()
+    encoder = SignEncoder(TINY).eval()
     lengths = [10, 7, 4, 1]
     T = 12
     clips = [torch.randn(1, n, 32) for n in lengths]
@@ -138,7 +128,7 @@ def test_padding_does_not_change_valid_outputs():
 
 
 def test_output_lengths_and_training_mode_run():
-    encoder = build_sign_encoder(replace(TINY, dropout=0.1, downsample_after=[1, 3])).train()
+    encoder = SignEncoder(replace(TINY, dropout=0.1, downsample_after=[1, 3])).train()
     assert [encoder.output_length(t) for t in (1, 2, 5, 11, 12)] == [1, 1, 2, 3, 3]
     x = torch.randn(2, 11, 32, requires_grad=True)
     z, mask = encoder(x, torch.ones(2, 11, dtype=torch.bool))
@@ -149,11 +139,11 @@ def test_output_lengths_and_training_mode_run():
 
 def test_bad_config_is_reported():
     with pytest.raises(ConfigError, match="window"):
-        build_sign_encoder(replace(TINY, window=6))
+        SignEncoder(replace(TINY, window=6))
     with pytest.raises(ConfigError, match="downsample_after"):
-        build_sign_encoder(replace(TINY, downsample_after=[5]))
+        SignEncoder(replace(TINY, downsample_after=[5]))
     with pytest.raises(ConfigError, match="divisible"):
-        build_sign_encoder(replace(TINY, num_heads=5))
+        SignEncoder(replace(TINY, num_heads=5))
 
 
 def test_sinusoidal_table_values():

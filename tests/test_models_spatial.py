@@ -2,10 +2,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import tiny
 import torch
 from transformers import Dinov2Model
 
-from sign2gpt.config import ConfigError, LoraConfig, SpatialConfig
+from sign2gpt.config import ConfigError, SpatialConfig
 from sign2gpt.errors import CheckpointError
 from sign2gpt.models.spatial import (
     build_spatial,
@@ -16,16 +17,7 @@ from sign2gpt.models.spatial import (
 
 # 32-d, 2 blocks, 8 px patches, 4 x 4 position table (32 px); inputs of 40 px (5 x 5 patches)
 # make Dinov2Embeddings interpolate the table, as 224 px inputs do for the 518 px table.
-TINY = SpatialConfig(
-    hidden_size=32,
-    num_layers=2,
-    num_heads=2,
-    patch_size=8,
-    pretrain_image_size=32,
-    lora_blocks=[1],
-    lora=LoraConfig(rank=4, alpha=4.0, dropout=0.1),
-    out_dim=16,
-)
+TINY = tiny.SPATIAL
 
 
 def _count(module: torch.nn.Module, trainable: bool = False) -> int:
@@ -201,7 +193,7 @@ def test_stock_hugging_face_folder_loads_strictly(tmp_path: Path):
     frames = _frames(3)
     with torch.no_grad():
         assert torch.equal(backbone.features(frames), stock(pixel_values=frames).pooler_output)
-    with pytest.raises(CheckpointError, match="cannot load DINOv2"):
+    with pytest.raises(CheckpointError, match=r"nowhere: folder not found \(model.spatial"):
         build_spatial(replace(TINY, pretrained=str(tmp_path / "nowhere")))
 
 
@@ -214,7 +206,7 @@ def test_bad_lora_config_is_reported():
 
 def test_cnn_backbone_option_shapes_and_what_is_saved():
     from sign2gpt.config import ModelConfig, SignEncoderConfig, SpatialConfig
-    from sign2gpt.models.sign2gpt import build_sign2gpt
+    from sign2gpt.models.pgp_model import PGPModel
     from sign2gpt.models.spatial import ConvSpatialBackbone, build_spatial
 
     cfg = SpatialConfig(backbone="cnn", cnn_channels=[8, 16, 32], out_dim=24)
@@ -228,6 +220,6 @@ def test_cnn_backbone_option_shapes_and_what_is_saved():
     model_cfg = ModelConfig(
         spatial=cfg, sign_encoder=SignEncoderConfig(dim=24, num_blocks=2, num_heads=2, mlp_dim=32)
     )
-    model = build_sign2gpt(model_cfg, stage="pgp", prototypes=torch.randn(3, 8))
+    model = PGPModel.build(model_cfg, prototypes=torch.randn(3, 8))
     saved = model.trainable_state_dict()
-    assert "spatial.cnn.0.weight" in saved and "spatial.bn.running_mean" in saved
+    assert "sign.spatial.cnn.0.weight" in saved and "sign.spatial.bn.running_mean" in saved

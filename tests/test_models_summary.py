@@ -1,7 +1,7 @@
 from pathlib import Path
 
 import pytest
-from lm_fixtures import model_config, save_tiny_lm
+from tiny import model_config
 from transformers import Dinov2Config, Dinov2Model, XGLMForCausalLM
 
 from sign2gpt.cli import main
@@ -45,8 +45,7 @@ def test_stage_one_table_has_the_pgp_head_instead_of_the_decoder():
     assert rows["total"].parameters == 22_328_448 + 12_613_632 + rows["PGP head"].parameters
 
 
-def test_local_folders_give_their_own_sizes(tmp_path):
-    lm_dir = save_tiny_lm(tmp_path / "lm")
+def test_local_folders_give_their_own_sizes(tmp_path, lm_dir):
     vit_dir = tmp_path / "vit"
     Dinov2Model(
         Dinov2Config(

@@ -2,7 +2,7 @@ import pytest
 
 from sign2gpt.config import load_config
 from sign2gpt.errors import Sign2GPTError
-from sign2gpt.train.runner import build_strategy, resolve_precision, run_stage
+from sign2gpt.train.runner import build_strategy, resolve_precision, run_training
 
 
 def test_strategies_from_config():
@@ -24,8 +24,11 @@ def test_precision_falls_back_only_for_bf16_on_gpus_without_it():
 
 
 def test_missing_inputs_are_one_clear_error(tmp_path):
-    cfg = load_config(None, [f"train.out_dir={tmp_path}", "model.lm.pretrained="])
+    out = tmp_path / "run"
+    cfg = load_config(None, [f"train.out_dir={out}", "model.lm.pretrained="])
     with pytest.raises(Sign2GPTError, match=r"model\.lm\.pretrained is empty"):
-        run_stage(cfg, "translate")
+        run_training(cfg)
+    cfg.train.stage = "finetune"  # type: ignore[assignment]
     with pytest.raises(Sign2GPTError, match="unknown stage"):
-        run_stage(cfg, "finetune")
+        run_training(cfg)
+    assert not out.exists()  # refused before anything was written

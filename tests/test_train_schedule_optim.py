@@ -56,7 +56,7 @@ def test_weight_decay_exclusions():
 
 
 def test_encode_texts_format_and_shift():
-    from sign2gpt.train.datamodule import IGNORE_INDEX, encode_texts
+    from sign2gpt.text.tokenizer import IGNORE_INDEX, encode_texts
 
     class Tok:  # whitespace tokenizer: word i -> id 10 + i
         eos_token_id, pad_token_id = 2, 1

@@ -1,8 +1,10 @@
 """Typed configuration: one dataclass per part, YAML in, resolved YAML out.
 
 Model and data code receive these dataclasses, never raw dicts. A recipe YAML names only what
-differs from the defaults below (the defaults are the paper's Phoenix14T setting, SPEC.md);
-command-line overrides use dotted keys, e.g. ``train.lr=1e-4 model.sign_encoder.num_blocks=2``.
+differs from the defaults below (the defaults are the paper's Phoenix14T setting,
+docs/method.md#5-training-recipe); command-line overrides use dotted keys, e.g.
+``train.optim.lr=1e-4 model.sign_encoder.num_blocks=2``. Every value is checked when the config
+is loaded (type, then range: :func:`validate`), so a bad value fails before any output exists.
 """
 
 from __future__ import annotations
@@ -26,25 +28,72 @@ class ConfigError(Sign2GPTError, ValueError):
 
 
 # --------------------------------------------------------------------------------------------
+# allowed ranges, declared with each field
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The allowed range of a number (or of every number of a list / tuple)."""
+
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+
+    def holds(self, value: float) -> bool:
+        return (
+            (self.ge is None or value >= self.ge)
+            and (self.gt is None or value > self.gt)
+            and (self.le is None or value <= self.le)
+            and (self.lt is None or value < self.lt)
+        )
+
+    def describe(self) -> str:
+        parts = [
+            f"{op} {limit:g}"
+            for op, limit in ((">=", self.ge), (">", self.gt), ("<=", self.le), ("<", self.lt))
+            if limit is not None
+        ]
+        return " and ".join(parts)
+
+
+def setting(
+    default: Any = dataclasses.MISSING,
+    *,
+    factory: Any = dataclasses.MISSING,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+) -> Any:
+    """A dataclass field with its allowed range, checked by :func:`validate` at load time."""
+    metadata = {"bounds": Bounds(ge=ge, gt=gt, le=le, lt=lt)}
+    if factory is not dataclasses.MISSING:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+# --------------------------------------------------------------------------------------------
 # data
 
 
 @dataclass
 class AugmentConfig:
-    """Clip-level augmentation (SPEC section 5); one parameter draw per clip, not per frame."""
+    """Clip-level augmentation (docs/method.md#5-training-recipe); one parameter draw per clip,
+    not per frame."""
 
-    rotation_degrees: float = 5.0
-    rotation_p: float = 0.3
-    crop_scale: tuple[float, float] = (0.875, 1.0)
-    crop_ratio: tuple[float, float] = (0.9, 1.1)
-    hflip_p: float = 0.5
-    color_jitter_p: float = 0.3
+    rotation_degrees: float = setting(5.0, ge=0, le=180)
+    rotation_p: float = setting(0.3, ge=0, le=1)
+    crop_scale: tuple[float, float] = setting((0.875, 1.0), gt=0, le=1)
+    crop_ratio: tuple[float, float] = setting((0.9, 1.1), gt=0)
+    hflip_p: float = setting(0.5, ge=0, le=1)
+    color_jitter_p: float = setting(0.3, ge=0, le=1)
     # The authors' recipes use ColorJitter(0.8 s, 0.8 s, 0.8 s, 0.2 s) with strength s = 0.2.
-    brightness: float = 0.16
-    contrast: float = 0.16
-    saturation: float = 0.16
-    hue: float = 0.04
-    grayscale_p: float = 0.2
+    brightness: float = setting(0.16, ge=0, le=1)
+    contrast: float = setting(0.16, ge=0, le=1)
+    saturation: float = setting(0.16, ge=0, le=1)
+    hue: float = setting(0.04, ge=0, le=0.5)
+    grayscale_p: float = setting(0.2, ge=0, le=1)
     # Rotation fills the corners by reflection (albumentations' default border, as the authors).
     rotation_padding: Literal["reflection", "zeros", "border"] = "reflection"
 
@@ -57,35 +106,36 @@ class DataConfig:
     pseudo_glosses: str = ""  # JSON made by `sign2gpt pseudo-gloss`
     features: str = ""  # cached sign features (Sign(Z)2GPT); when set, frames are not read
     lang: Literal["de", "zh", "en"] = "de"
-    frame_stride: int = 2  # every 2nd frame
-    start_jitter: int = 3  # training: random start offset 0..3
-    end_jitter: int = 4  # training: drop up to 4 frames at the end
-    max_frames: int = 256  # sampled frames per clip (sorted random subset when longer)
-    image_size: int = 224  # network input
-    store_size: int = 256  # frames stored at 256x256
-    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)  # ImageNet, as DINOv2
-    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
+    frame_stride: int = setting(2, ge=1)  # every 2nd frame
+    start_jitter: int = setting(3, ge=0)  # training: random start offset 0..3
+    end_jitter: int = setting(4, ge=0)  # training: drop up to 4 frames at the end
+    max_frames: int = setting(
+        256, ge=0
+    )  # sampled frames per clip (sorted random subset when longer)
+    image_size: int = setting(224, ge=8)  # network input
+    store_size: int = setting(256, ge=16)  # frames stored at 256x256 (`sign2gpt prepare --size`)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
-    batch_size: int = 8
-    eval_batch_size: int = 8
+    batch_size: int = setting(8, ge=1)
+    eval_batch_size: int = setting(8, ge=1)
     # Who loads batches: "threads" (sign2gpt.data.loader.ThreadLoader: threads of the training
     # process writing into reused buffers; decoding and OpenCV release the GIL) or "processes"
     # (torch DataLoader workers, each batch handed over in fresh shared memory). Threads
     # delivered 1.3-1.5x the frames/s on the 2-core test VM (benchmarks/RESULTS.md).
     loader: Literal["processes", "threads"] = "threads"
-    num_workers: int = 2  # worker processes or threads (0: load in the main thread)
-    bucket_by_length: bool = True
-    max_text_tokens: int = 64
+    num_workers: int = setting(2, ge=0)  # worker processes or threads (0: load in the main thread)
+    max_text_tokens: int = setting(64, ge=2)
 
 
 @dataclass
 class PseudoGlossConfig:
-    """Pseudo-gloss extraction (SPEC section 2; `sign2gpt pseudo-gloss`)."""
+    """Pseudo-gloss extraction (docs/method.md#2-pseudo-glosses; `sign2gpt pseudo-gloss`)."""
 
     backend: str = "auto"  # auto (de/en: hanta, zh: jieba) | hanta | jieba | thulac | spacy
     spacy_model: str = ""  # backend spacy: pipeline name ("" = the paper's de_core_news_lg ...)
     pos: list[str] = field(default_factory=lambda: list(PAPER_POS))
-    max_sentence_fraction: float = 0.4  # drop pseudo-glosses in >= 40 % of sentences
+    max_sentence_fraction: float = setting(
+        0.4, gt=0, le=1
+    )  # drop pseudo-glosses in >= 40 % of sentences
 
 
 # --------------------------------------------------------------------------------------------
@@ -94,9 +144,9 @@ class PseudoGlossConfig:
 
 @dataclass
 class LoraConfig:
-    rank: int = 4
-    alpha: float = 4.0
-    dropout: float = 0.1
+    rank: int = setting(4, ge=1)
+    alpha: float = setting(4.0, gt=0)
+    dropout: float = setting(0.1, ge=0, lt=1)
 
 
 @dataclass
@@ -107,19 +157,26 @@ class SpatialConfig:
     # for CPU-only runs with no pretrained weights (the offline demo). The paper's own ablation
     # swapped the backbone too (ResNet18 instead of DINOv2 on CSL-Daily).
     backbone: Literal["dinov2", "cnn"] = "dinov2"
-    cnn_channels: list[int] = field(default_factory=lambda: [32, 64, 128])
+    cnn_channels: list[int] = setting(factory=lambda: [32, 64, 128], ge=1)
     pretrained: str = ""  # "" = random weights built from the sizes below (tests, summary)
-    hidden_size: int = 384
-    num_layers: int = 12
-    num_heads: int = 6
-    mlp_ratio: float = 4.0
-    patch_size: int = 14
-    pretrain_image_size: int = 518  # 37 x 37 patches + CLS = 1370 position embeddings
+    hidden_size: int = setting(384, ge=1)
+    num_layers: int = setting(12, ge=1)
+    num_heads: int = setting(6, ge=1)
+    mlp_ratio: float = setting(4.0, gt=0)
+    patch_size: int = setting(14, ge=1)
+    pretrain_image_size: int = setting(
+        518, ge=1
+    )  # 37 x 37 patches + CLS = 1370 position embeddings
     layerscale_value: float = 1.0
-    lora_blocks: list[int] = field(default_factory=lambda: [9, 10, 11])
+    lora_blocks: list[int] = setting(factory=lambda: [9, 10, 11], ge=0)
     lora_targets: list[str] = field(default_factory=lambda: ["qkv", "proj", "fc1", "fc2"])
     lora: LoraConfig = field(default_factory=LoraConfig)
-    out_dim: int = 512  # Linear(384 -> 512) + BatchNorm1d(512)
+    out_dim: int = setting(512, ge=1)  # Linear(384 -> 512) + BatchNorm1d(512)
+    # The backbone's input normalisation (v / 255 - mean) / std, applied by the model to the
+    # uint8 frames: ImageNet's, as DINOv2 was trained with. It belongs to the backbone, so a
+    # checkpoint carries it in its model section.
+    mean: tuple[float, float, float] = setting((0.485, 0.456, 0.406), ge=0, le=1)
+    std: tuple[float, float, float] = setting((0.229, 0.224, 0.225), gt=0)
     gradient_checkpointing: bool = False
     # The paper freezes DINOv2 (LoRA only). With no pretrained weights offline, the demo trains
     # its tiny random backbone fully instead; a documented deviation, off in every paper recipe.
@@ -128,32 +185,34 @@ class SpatialConfig:
 
 @dataclass
 class SignEncoderConfig:
-    dim: int = 512
-    num_blocks: int = 4
-    num_heads: int = 8
-    mlp_dim: int = 2048
-    dropout: float = 0.1
-    drop_path: float = 0.1  # rises linearly over the blocks
-    layer_scale_init: float = 1e-5
-    window: int = 7  # local attention: +-3 frames; 0 = global attention
-    downsample_after: list[int] = field(default_factory=lambda: [2])  # avg-pool /2 after block 2
+    dim: int = setting(512, ge=1)
+    num_blocks: int = setting(4, ge=1)
+    num_heads: int = setting(8, ge=1)
+    mlp_dim: int = setting(2048, ge=1)
+    dropout: float = setting(0.1, ge=0, lt=1)
+    drop_path: float = setting(0.1, ge=0, lt=1)  # rises linearly over the blocks
+    layer_scale_init: float = setting(1e-5, ge=0)
+    window: int = setting(7, ge=0)  # local attention: +-3 frames; 0 = global attention
+    downsample_after: list[int] = setting(factory=lambda: [2], ge=1)  # avg-pool /2 after block 2
     rotary: bool = True
     input_pe: bool = True
 
 
 @dataclass
 class PGPHeadConfig:
-    prototype_dim: int = 0  # 0 = the source's: LM width, fastText's 300, 128 for cooccurrence
+    prototype_dim: int = setting(
+        0, ge=0
+    )  # 0 = the source's: LM width, fastText's 300, 128 for cooccurrence
     # "lm": the frozen LM's input embeddings (mean over a word's subwords); "cooccurrence": word
     # vectors of the pseudo-glosses from their co-occurrence in the training sentences (offline
     # stand-in for fastText); or the path of a fastText .vec / .bin file (the authors' choice).
     prototypes: str = "lm"
-    dropout: float = 0.2
-    tau_init: float = 0.1
-    tau_min: float = 0.01
-    tau_max: float = 1.0
+    dropout: float = setting(0.2, ge=0, lt=1)
+    tau_init: float = setting(0.1, gt=0)
+    tau_min: float = setting(0.01, gt=0)
+    tau_max: float = setting(1.0, gt=0)
     learn_tau: bool = True
-    loss_weight: float = 10.0
+    loss_weight: float = setting(10.0, gt=0)
 
 
 @dataclass
@@ -161,17 +220,17 @@ class LMConfig:
     """Frozen decoder-only LM (XGLM). ``pretrained`` wins over the sizes."""
 
     pretrained: str = ""  # hub id or local folder ("" = random, sizes below)
-    vocab_size: int = 256008
-    d_model: int = 2048
-    num_layers: int = 24
-    attention_heads: int = 16
-    ffn_dim: int = 8192
-    max_position_embeddings: int = 2048
+    vocab_size: int = setting(256008, ge=1)
+    d_model: int = setting(2048, ge=1)
+    num_layers: int = setting(24, ge=1)
+    attention_heads: int = setting(16, ge=1)
+    ffn_dim: int = setting(8192, ge=1)
+    max_position_embeddings: int = setting(2048, ge=1)
     dtype: Literal["float32", "bfloat16", "float16"] = "bfloat16"
     self_attn_lora: LoraConfig = field(default_factory=LoraConfig)
     self_attn_lora_targets: list[str] = field(default_factory=lambda: ["q", "k", "v", "o"])
     adapter_lora: LoraConfig = field(default_factory=LoraConfig)  # q,k,v of the sign branch
-    gate_init: float = 0.0
+    gate_init: float = setting(0.0, ge=0, le=1)
     # Recompute each decoder layer in the backward pass (saves activation memory at full size).
     gradient_checkpointing: bool = False
 
@@ -179,7 +238,7 @@ class LMConfig:
 @dataclass
 class BridgeConfig:
     positional: Literal["sinusoidal", "none", "learned_zero", "learned_random"] = "sinusoidal"
-    max_positions: int = 1024  # length of the learned PE table (learned_* only)
+    max_positions: int = setting(1024, ge=1)  # length of the learned PE table (learned_* only)
 
 
 @dataclass
@@ -197,17 +256,17 @@ class ModelConfig:
 
 @dataclass
 class OptimConfig:
-    lr: float = 3e-4
-    weight_decay: float = 1e-3
-    betas: tuple[float, float] = (0.9, 0.999)
-    warmup_epochs: float = 5.0
-    min_lr_ratio: float = 0.01  # warm-up from lr/100, cosine down to lr/100
-    grad_clip: float = 1.0
-    label_smoothing: float = 0.1
+    lr: float = setting(3e-4, gt=0)
+    weight_decay: float = setting(1e-3, ge=0)
+    betas: tuple[float, float] = setting((0.9, 0.999), ge=0, lt=1)
+    warmup_epochs: float = setting(5.0, ge=0)
+    min_lr_ratio: float = setting(0.01, ge=0, le=1)  # warm-up from lr/100, cosine down to lr/100
+    grad_clip: float = setting(1.0, ge=0)
+    label_smoothing: float = setting(0.1, ge=0, lt=1)
     # Learning-rate multiplier of the zero-initialised gates of the sign branch. 1 = the paper.
     # A short run (the CPU demo: hundreds of steps, not the paper's tens of thousands) raises
     # it so the gates can open; the untrained model stays exactly the frozen LM either way.
-    gate_lr_scale: float = 1.0
+    gate_lr_scale: float = setting(1.0, gt=0)
 
 
 @dataclass
@@ -215,21 +274,23 @@ class TrainConfig:
     stage: Literal["pgp", "translate"] = "translate"
     out_dir: str = "runs/default"
     init_from: str = ""  # stage-1 checkpoint folder (stage 2); "" = from scratch (no PGP)
-    epochs: int = 100
-    max_steps: int = -1
+    epochs: int = setting(100, ge=1)
+    max_steps: int = setting(-1, ge=-1)
     precision: str = "bf16-mixed"  # falls back to 32 where bf16 is not supported
     strategy: Literal["auto", "ddp", "fsdp"] = "auto"
     devices: int | str = "auto"
-    num_nodes: int = 1
+    num_nodes: int = setting(1, ge=1)
     accelerator: str = "auto"
-    val_every_epochs: int = 1
-    log_every_steps: int = 10
-    seed: int = 42
+    val_every_epochs: int = setting(1, ge=1)
+    log_every_steps: int = setting(10, ge=1)
+    seed: int = setting(42, ge=0)
     resume: bool = True  # continue from out_dir/checkpoints/last.ckpt when it exists
-    checkpoint_every_steps: int = 200  # last.ckpt is also written this often within an epoch
-    num_beams: int = 4
-    max_new_tokens: int = 64
-    limit_val_batches: float = 1.0
+    checkpoint_every_steps: int = setting(
+        200, ge=1
+    )  # last.ckpt is also written this often within an epoch
+    num_beams: int = setting(4, ge=1)
+    max_new_tokens: int = setting(64, ge=1)
+    limit_val_batches: float = setting(1.0, gt=0)
     optim: OptimConfig = field(default_factory=OptimConfig)
 
 
@@ -242,25 +303,29 @@ class LMPretrainConfig:
 
     out_dir: str = "runs/lm"  # the folder `model.lm.pretrained` then names
     tokenizer: Literal["auto", "bpe", "char"] = "auto"  # auto: char for zh, BPE otherwise
-    vocab_size: int = 2000  # upper bound, specials included; capped by what the corpus supports
-    min_frequency: int = 2  # BPE: a merge needs a pair seen this often
-    d_model: int = 256
-    num_layers: int = 4
-    attention_heads: int = 4
-    ffn_dim: int = 1024
-    dropout: float = 0.1  # also the attention dropout (XGLM's defaults)
-    max_tokens: int = 64  # `</s>` + sentence + `</s>`, cut at this length (SPEC section 4)
-    epochs: int = 30
-    batch_size: int = 64
-    lr: float = 1e-3
-    weight_decay: float = 0.01  # not on biases, norms or embeddings
-    warmup_ratio: float = 0.05  # linear warm-up over this share of the steps, then cosine to 0
-    grad_clip: float = 1.0
-    seed: int = 0
+    vocab_size: int = setting(
+        2000, ge=5
+    )  # upper bound, specials included; capped by what the corpus supports
+    min_frequency: int = setting(2, ge=1)  # BPE: a merge needs a pair seen this often
+    d_model: int = setting(256, ge=1)
+    num_layers: int = setting(4, ge=1)
+    attention_heads: int = setting(4, ge=1)
+    ffn_dim: int = setting(1024, ge=1)
+    dropout: float = setting(0.1, ge=0, lt=1)  # also the attention dropout (XGLM's defaults)
+    max_tokens: int = setting(64, ge=2)  # `</s>` + sentence + `</s>`, cut at this length
+    epochs: int = setting(30, ge=1)
+    batch_size: int = setting(64, ge=1)
+    lr: float = setting(1e-3, gt=0)
+    weight_decay: float = setting(0.01, ge=0)  # not on biases, norms or embeddings
+    warmup_ratio: float = setting(
+        0.05, ge=0, le=1
+    )  # linear warm-up over this share of the steps, then cosine to 0
+    grad_clip: float = setting(1.0, ge=0)
+    seed: int = setting(0, ge=0)
     # CPU threads while training (0 = torch's default). The matrices are tiny, so more threads
     # gain little, and on a busy machine they lose a lot (measured 8x slower with 2 threads on
     # an oversubscribed 2-core box). Results are reproducible for a given thread count.
-    threads: int = 1
+    threads: int = setting(1, ge=0)
 
 
 @dataclass
@@ -351,8 +416,42 @@ def _from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
 
 
 def from_dict(cls: type[T], data: dict[str, Any]) -> T:
-    """Build dataclass ``cls`` from a nested dict, checking every key and type."""
-    return _from_dict(cls, data or {})
+    """Build dataclass ``cls`` from a nested dict, checking every key, type and range."""
+    obj = _from_dict(cls, data or {})
+    validate(obj)
+    return obj
+
+
+def _check_bounds(obj: Any, where: str) -> None:
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        key = f"{where}.{f.name}" if where else f.name
+        if dataclasses.is_dataclass(value):
+            _check_bounds(value, key)
+            continue
+        bounds: Bounds | None = f.metadata.get("bounds")
+        if bounds is None:
+            continue
+        numbers = value if isinstance(value, (list, tuple)) else [value]
+        for number in numbers:
+            if isinstance(number, (int, float)) and not bounds.holds(number):
+                raise ConfigError(
+                    f"{key}: {value!r} is out of range (allowed: {bounds.describe()})"
+                )
+
+
+def validate(cfg: Any) -> None:
+    """Every range declared with :func:`setting`, and that ranges given as (low, high) are in
+    order; a :class:`ConfigError` names the key and what is allowed. Rules that tie the sizes
+    of parts together are checked where the parts are built."""
+    _check_bounds(cfg, "")
+    if not isinstance(cfg, Config):
+        return
+    aug = cfg.data.augment
+    for name in ("crop_scale", "crop_ratio"):
+        low, high = getattr(aug, name)
+        if low > high:
+            raise ConfigError(f"data.augment.{name}: {low} > {high} (need low <= high)")
 
 
 def to_dict(obj: Any) -> dict[str, Any]:
@@ -399,33 +498,56 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def read_yaml(path: str | Path) -> dict[str, Any]:
+def read_yaml(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A recipe as a nested dict, its ``base:`` chain merged in (paths relative to the file)."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
+    if path.resolve() in _chain:
+        cycle = " -> ".join(str(p) for p in (*_chain, path.resolve()))
+        raise ConfigError(f"{path}: base: chain includes itself ({cycle})")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.__class__.__name__})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping")
-    # `base: other.yaml` lets a recipe extend another (paths relative to this file).
     base = data.pop("base", None)
     if base:
-        data = _merge(read_yaml(path.parent / base), data)
+        data = _merge(read_yaml(path.parent / base, (*_chain, path.resolve())), data)
+    return data
+
+
+def _migrate(data: dict[str, Any], where: str) -> dict[str, Any]:
+    """Keys of configs written by earlier versions (checkpoint folders keep theirs), moved to
+    where they live now: ``data.mean`` / ``data.std`` (the backbone's normalisation) are
+    ``model.spatial.mean`` / ``std``; ``data.bucket_by_length`` (never read) is dropped."""
+    section = data.get("data")
+    if not isinstance(section, dict):
+        return data
+    section.pop("bucket_by_length", None)
+    moved = {k: section.pop(k) for k in ("mean", "std") if k in section}
+    if moved:
+        spatial = data.setdefault("model", {}).setdefault("spatial", {})
+        if not isinstance(spatial, dict):
+            raise ConfigError(f"{where}model.spatial: expected a mapping")
+        for key, value in moved.items():
+            spatial.setdefault(key, value)
     return data
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
-    """Defaults <- YAML file (with ``base:`` chains) <- dotted overrides."""
+    """Defaults <- YAML file (with ``base:`` chains) <- dotted overrides, checked."""
+    where = f"{path}: " if path else ""
     data = read_yaml(path) if path else {}
-    data = _merge(data, parse_overrides(overrides or []))
+    data = _migrate(_merge(data, parse_overrides(overrides or [])), where)
     try:
         return from_dict(Config, data)
     except ConfigError as exc:
-        where = f"{path}: " if path else ""
         raise ConfigError(f"{where}{exc}") from None
 
 
-def save_config(cfg: Any, path: str | Path) -> None:
+def save_config(cfg: Config, path: str | Path) -> None:
     Path(path).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False), encoding="utf-8")

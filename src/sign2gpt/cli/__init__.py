@@ -10,16 +10,15 @@ import sys
 from sign2gpt import __version__
 from sign2gpt.errors import Sign2GPTError
 
-# One module per subcommand under sign2gpt.cli; each defines NAME, HELP and
-# ``add_arguments(parser)`` + ``run(args) -> int``. Listed in the order `--help` shows them.
-COMMANDS: list[str] = [
+# The subcommand modules under sign2gpt.cli, each defining COMMANDS (sign2gpt.cli._common).
+# Listed in the order `--help` shows them.
+MODULES: list[str] = [
     "synth",
     "prepare",
-    "pseudo-gloss",
-    "lm-pretrain",
-    "pretrain",
+    "pseudo_gloss",
+    "lm_pretrain",
     "train",
-    "extract-features",
+    "extract_features",
     "evaluate",
     "translate",
     "score",
@@ -34,17 +33,26 @@ def build_parser() -> argparse.ArgumentParser:
         description="Gloss-free sign language translation with a frozen LLM (Sign2GPT).",
     )
     parser.add_argument("--version", action="version", version=f"sign2gpt {__version__}")
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also print the libraries' start-up notices (Lightning's devices, tips)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        module = importlib.import_module(f"sign2gpt.cli.{name.replace('-', '_')}")
-        cmd = sub.add_parser(
-            module.NAME,
-            help=module.HELP,
-            description=getattr(module, "DESCRIPTION", module.HELP),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        module.add_arguments(cmd)
-        cmd.set_defaults(_run=module.run)
+    for name in MODULES:
+        module = importlib.import_module(f"sign2gpt.cli.{name}")
+        for command in module.COMMANDS:
+            cmd = sub.add_parser(
+                command.name,
+                help=command.help,
+                description=command.description,
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                parents=[verbose],
+            )
+            command.add_arguments(cmd)
+            cmd.set_defaults(_run=command.run)
     return parser
 
 

@@ -1,10 +1,26 @@
-"""Argument helpers shared by the subcommands that take a recipe."""
+"""What every subcommand module provides, and the argument helpers of those that take a recipe.
+
+A subcommand module defines ``COMMANDS``: one or more :class:`Command` (``pretrain`` and
+``train`` share a module), each with its ``--help`` texts, ``add_arguments(parser)`` and
+``run(args) -> exit code``.
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sign2gpt.config import Config, load_config
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    description: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:

@@ -11,6 +11,7 @@ import json
 import time
 from pathlib import Path
 
+from sign2gpt.cli._common import Command
 from sign2gpt.errors import Sign2GPTError
 
 NAME = "demo"
@@ -45,7 +46,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _config_dir(arg: str) -> Path:
     path = Path(arg)
-    for name in ("lm.yaml", "pretrain.yaml", "translate.yaml", "translate_features.yaml"):
+    for name in (
+        "base.yaml",
+        "lm.yaml",
+        "pretrain.yaml",
+        "translate.yaml",
+        "translate_features.yaml",
+    ):
         if not (path / name).is_file():
             raise Sign2GPTError(f"{path / name}: demo recipe not found (run from the repo root)")
     return path
@@ -66,7 +73,7 @@ def _step(title: str, argv: list[str], timings: dict[str, float], done: Path | N
 
 
 def run(args: argparse.Namespace) -> int:
-    from sign2gpt.evaluate.report import table
+    from sign2gpt.metrics.tables import table
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -95,9 +102,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"preview of a training clip (what the model sees): {preview}")
     from sign2gpt.config import load_config
 
-    size = str(load_config(cfg_dir / "pretrain.yaml").data.store_size)
-    prep_argv = ["prepare", "--dataset", "phoenix14t", "--root", str(corpus), "--out", str(store)]
-    prep_argv += ["--size", size, "--workers", str(args.workers)]
+    prep_argv = ["prepare", "--config", str(cfg_dir / "base.yaml"), "--dataset", "phoenix14t"]
+    prep_argv += ["--root", str(corpus), "--out", str(store), "--workers", str(args.workers)]
     _step("prepare", prep_argv, timings, store / "DONE")
     pg_argv = ["pseudo-gloss", "--dataset", "phoenix14t", "--root", str(corpus), "--lang", "de"]
     _step("pseudo-gloss", [*pg_argv, "--out", str(pg)], timings, pg)
@@ -173,3 +179,6 @@ def run(args: argparse.Namespace) -> int:
     summary = {"results": rows, "timings_s": timings, "total_s": total, "pgp": pgp_metrics}
     (out / "demo_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return 0
+
+
+COMMANDS = [Command(NAME, HELP, DESCRIPTION, add_arguments, run)]

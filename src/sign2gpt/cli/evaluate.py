@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from sign2gpt.cli._common import Command
+
 NAME = "evaluate"
 HELP = "score a checkpoint on a split (BLEU-1..4, ROUGE-L; pseudo-gloss F1 for stage 1)"
 DESCRIPTION = """\
 Stage-2 checkpoints: beam search (width from the recipe, 4 in the paper), then BLEU-1..4 and
-ROUGE-L exactly as SPEC section 6, against the raw references; the scoring settings are printed
-with the scores. Writes <out>/<split>_{hypotheses,references}.txt, <split>_side_by_side.tsv and
-<split>_metrics.json.
+ROUGE-L as in docs/method.md#6-evaluation-protocol, against the raw references; the scoring
+settings are printed with the scores. Writes <out>/<split>_{hypotheses,references}.txt,
+<split>_side_by_side.tsv and <split>_metrics.json. Prints how long loading took.
 
 Stage-1 checkpoints: pseudo-gloss precision / recall / F1 (macro F1 at yhat > 0.5, the paper's
 localisation check at E > 0.2), on the synthetic corpus also whether the peak of E falls inside
@@ -32,8 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sign2gpt.evaluate.report import format_metrics
     from sign2gpt.evaluate.runner import evaluate_checkpoint
+    from sign2gpt.metrics.tables import format_metrics
 
     result = evaluate_checkpoint(
         args.checkpoint,
@@ -45,9 +47,13 @@ def run(args: argparse.Namespace) -> int:
         heatmaps=args.heatmaps,
         device=args.device,
     )
+    print(f"loaded {args.checkpoint} in {result['load_seconds']:.1f} s")
     print(format_metrics(result))
     if args.out is None:
         print(f"written to {args.checkpoint}/eval/")
     else:
         print(f"written to {args.out}/")
     return 0
+
+
+COMMANDS = [Command(NAME, HELP, DESCRIPTION, add_arguments, run)]

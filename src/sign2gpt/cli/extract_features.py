@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from sign2gpt.cli._common import Command
+
 NAME = "extract-features"
 HELP = "cache sign features Z of a stage-1 checkpoint for fast stage-2 training"
 DESCRIPTION = """\
@@ -44,3 +46,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"{key}: {n} clip views extracted")
     print(f"feature store: {args.out}")
     return 0
+
+
+COMMANDS = [Command(NAME, HELP, DESCRIPTION, add_arguments, run)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sign2gpt.cli._common import add_config_arguments, config_from_args
+from sign2gpt.cli._common import Command, add_config_arguments, config_from_args
 
 NAME = "lm-pretrain"
 HELP = "train the offline stand-in LM (tokenizer + small XGLM) on the corpus's sentences"
@@ -42,3 +42,6 @@ def run(args: argparse.Namespace) -> int:
         f"(untrained {report['initial_train_perplexity']:.1f}){dev_text}"
     )
     return 0
+
+
+COMMANDS = [Command(NAME, HELP, DESCRIPTION, add_arguments, run)]

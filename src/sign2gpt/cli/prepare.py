@@ -5,12 +5,18 @@ from __future__ import annotations
 import argparse
 import os
 
+from sign2gpt.cli._common import Command
+
 NAME = "prepare"
 HELP = "convert a dataset to a prepared frame store (JPEG frames packed per clip + index)"
 DESCRIPTION = """\
 Reads a corpus (phoenix14t, csl-daily, how2sign or your own manifest), decodes every clip,
 stretches its frames to SIZE x SIZE, and packs them as JPEG into one file per clip with an index
 (index.jsonl: id, split, signer, text, frame count). Training reads from this store.
+
+SIZE must be the recipe's data.store_size (training refuses a store of another size): with
+--config RECIPE it is taken from there (the demo recipes store 64 x 64 frames, the paper's
+256 x 256), as are --dataset and --root (data.dataset, data.root) when not given.
 
 Broken or empty frames are replaced by their nearest readable neighbour and counted; a clip with
 no readable frame is skipped and listed; a missing file, column or folder, or an unreadable
@@ -19,6 +25,7 @@ command again after an interruption: finished clips are kept, the rest is done) 
 
 examples:
   sign2gpt prepare --dataset phoenix14t --root data/PHOENIX-2014-T --out stores/phoenix14t
+  sign2gpt prepare --config configs/demo/base.yaml --root demo_out/corpus --out demo_out/store
   sign2gpt prepare --dataset manifest --root my_corpus/manifest.csv --out stores/mine --workers 8
 """
 
@@ -26,15 +33,22 @@ examples:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dataset",
-        required=True,
         choices=["phoenix14t", "csl-daily", "how2sign", "manifest"],
-        help="corpus layout",
+        help="corpus layout (default: data.dataset of --config)",
     )
     parser.add_argument(
-        "--root", required=True, help="corpus folder (for manifest: the manifest file or folder)"
+        "--root",
+        help="corpus folder (for manifest: the manifest file or folder; default: data.root of "
+        "--config)",
     )
     parser.add_argument("--out", required=True, help="store folder to write (or to finish)")
-    parser.add_argument("--size", type=int, default=256, help="stored frame size (default 256)")
+    parser.add_argument("--config", help="recipe YAML whose data.store_size, dataset, root apply")
+    parser.add_argument(
+        "--size",
+        type=int,
+        default=None,
+        help="stored frame size (default: data.store_size of --config, else 256)",
+    )
     parser.add_argument("--quality", type=int, default=90, help="JPEG quality (default 90)")
     parser.add_argument(
         "--workers",
@@ -46,16 +60,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sign2gpt.config import Config, load_config
     from sign2gpt.data.store import prepare_dataset
+    from sign2gpt.errors import Sign2GPTError
 
+    cfg = load_config(args.config) if args.config else Config()
+    dataset = args.dataset or (cfg.data.dataset if args.config else None)
+    root = args.root or (cfg.data.root if args.config else None)
+    if not dataset or not root:
+        raise Sign2GPTError("--dataset and --root are needed (or a --config that names them)")
     summary = prepare_dataset(
-        args.dataset,
-        args.root,
+        dataset,
+        root,
         args.out,
-        size=args.size,
+        size=args.size or cfg.data.store_size,
         quality=args.quality,
         workers=args.workers,
         progress=not args.quiet,
     )
     print(summary.format())
     return 0
+
+
+COMMANDS = [Command(NAME, HELP, DESCRIPTION, add_arguments, run)]

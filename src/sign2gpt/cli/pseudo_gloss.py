@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import time
 
+from sign2gpt.cli._common import Command
+
 NAME = "pseudo-gloss"
 HELP = "make the pseudo-glosses of a corpus (or show those of one sentence)"
 DESCRIPTION = """\
-Pseudo-glosses (SPEC section 2) are the lemmas (German, English) or words (Chinese) of a spoken
-sentence whose universal POS is in the POS set (default NOUN NUM ADV PRON PROPN ADJ VERB).
-The vocabulary comes from the training split; a pseudo-gloss found in >= 40 % of the training
-sentences is dropped as a stop word. The JSON file holds the vocabulary with counts and the
-pseudo-glosses of every clip of every split; the dev / test coverage is printed.
+Pseudo-glosses (docs/method.md#2-pseudo-glosses) are the lemmas (German, English) or words
+(Chinese) of a spoken sentence whose universal POS is in the POS set (default NOUN NUM ADV PRON
+PROPN ADJ VERB). The vocabulary comes from the training split; a pseudo-gloss found in >= 40 %
+of the training sentences is dropped as a stop word. The JSON file holds the vocabulary with
+counts and the pseudo-glosses of every clip of every split; the dev / test coverage is printed.
 
 Backends: auto (de, en: hanta; zh: jieba), hanta, jieba, thulac (pip install 'sign2gpt[zh]'),
 spacy (pip install 'sign2gpt[spacy]' plus a trained pipeline, --spacy-model; the paper's tool).
@@ -113,3 +115,6 @@ def run(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     print(f"wrote {out} ({len(vocab.clips)} clips) in {seconds:.1f} s")
     return 0
+
+
+COMMANDS = [Command(NAME, HELP, DESCRIPTION, add_arguments, run)]

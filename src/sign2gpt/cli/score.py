@@ -6,16 +6,19 @@ import argparse
 import json
 from pathlib import Path
 
+from sign2gpt.cli._common import Command
+
 NAME = "score"
 HELP = "score a hypothesis file against a reference file (BLEU-1..4, ROUGE-L)"
 DESCRIPTION = """\
-Scores translations exactly as `sign2gpt evaluate` does (SPEC section 6): corpus BLEU-1..4 with
-sacreBLEU (tokenize none, lowercased words for de/en, one token per character for zh) and the
-MS-COCO sentence-level ROUGE-L (beta 1.2) averaged over sentences. Both files hold one sentence
-per line, UTF-8, paired line by line; an empty hypothesis line is allowed and scores 0.
-The exact settings are printed under the table.
+Scores translations exactly as `sign2gpt evaluate` does (docs/method.md#6-evaluation-protocol):
+corpus BLEU-1..4 with sacreBLEU (tokenize none, lowercased words for de/en, one token per
+character for zh) and the MS-COCO sentence-level ROUGE-L (beta 1.2) averaged over sentences.
+Both files hold one sentence per line, UTF-8, paired line by line; an empty hypothesis line is
+allowed and scores 0. The exact settings are printed under the table.
 
-example: sign2gpt score --hyp runs/demo/test.hyp.txt --ref runs/demo/test.ref.txt --lang de
+example: sign2gpt score --hyp RUN/best/eval/test_hypotheses.txt \
+           --ref RUN/best/eval/test_references.txt --lang de
 """
 
 
@@ -28,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sign2gpt.errors import DataError
-    from sign2gpt.evaluate.metrics import format_table, score_files, settings
+    from sign2gpt.metrics.translation import format_table, score_files, settings
 
     scores = score_files(args.hyp, args.ref, args.lang)
     print(format_table(scores))
@@ -43,3 +46,6 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise DataError(f"{out}: cannot write ({exc.strerror})") from None
     return 0
+
+
+COMMANDS = [Command(NAME, HELP, DESCRIPTION, add_arguments, run)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sign2gpt.cli._common import add_config_arguments, config_from_args
+from sign2gpt.cli._common import Command, add_config_arguments, config_from_args
 
 NAME = "summary"
 HELP = "parameter table of a recipe's model (meta device: no weights, no download)"
@@ -36,3 +36,6 @@ def run(args: argparse.Namespace) -> int:
     for line in size_sources(cfg.model):
         print(line)
     return 0
+
+
+COMMANDS = [Command(NAME, HELP, DESCRIPTION, add_arguments, run)]

@@ -6,6 +6,8 @@ import argparse
 import time
 from pathlib import Path
 
+from sign2gpt.cli._common import Command
+
 NAME = "synth"
 HELP = "render a synthetic signing corpus in the Phoenix14T or CSL-Daily layout"
 DESCRIPTION = """\
@@ -81,3 +83,6 @@ def run(args: argparse.Namespace) -> int:
         f"{Path(args.out) / 'groundtruth'}"
     )
     return 0
+
+
+COMMANDS = [Command(NAME, HELP, DESCRIPTION, add_arguments, run)]

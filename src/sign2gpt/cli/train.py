@@ -1,35 +1,97 @@
-"""sign2gpt train: stage 2, translation."""
+"""sign2gpt pretrain / train: the two training stages, one recipe each."""
 
 from __future__ import annotations
 
 import argparse
 
-from sign2gpt.cli._common import add_config_arguments, config_from_args
+from sign2gpt.cli._common import Command, add_config_arguments, config_from_args
 
-NAME = "train"
-HELP = "stage 2: translation with the frozen LM (from a stage-1 checkpoint or from scratch)"
-DESCRIPTION = """\
-Stage 2 of Sign2GPT (SPEC sections 4-5): the sign model feeds the frozen LM through the bridge
-and the zero-gated cross-attention; trained with label-smoothed cross-entropy.
+RERUN = """\
+Writes train.out_dir/{config.yaml, checkpoints/last.ckpt, best/, logs/, DONE}. Run the same
+command again: an interrupted run resumes from checkpoints/last.ckpt (written every
+train.checkpoint_every_steps steps); a finished run (DONE) is left unchanged and says so.
+  --continue    a finished run trains on from its last checkpoint (e.g. with more train.epochs)
+  --overwrite   delete what the run folder holds and start over
+"""
+
+PRETRAIN = f"""\
+Stage 1 of Sign2GPT (docs/method.md#3-stage-1-pseudo-gloss-pretraining): the sign model learns
+to predict the pseudo-glosses of each clip through the prototype head. Needs a prepared store
+(data.store, at data.store_size: `sign2gpt prepare --size`) and a pseudo-gloss file
+(data.pseudo_glosses). The frozen prototypes come from model.pgp_head.prototypes: cooccurrence
+(word vectors from the training sentences, the demo's), a fastText .vec/.bin file (the
+authors'), or lm (the LM's input embeddings: then model.lm.pretrained must name the LM). Only
+`lm` reads the language model; the other two never load it.
+
+best/ is chosen by the dev macro F1 of pseudo-gloss prediction and is what `sign2gpt train
+train.init_from=...` starts from.
+
+{RERUN}
+example: sign2gpt pretrain --config configs/phoenix14t/pretrain.yaml train.out_dir=runs/pgp
+"""
+
+TRAIN = f"""\
+Stage 2 of Sign2GPT (docs/method.md#44-language-model-and-gated-fusion): the sign model feeds the
+frozen LM through the bridge and the zero-gated cross-attention; trained with label-smoothed
+cross-entropy (docs/method.md#5-training-recipe).
 
   train.init_from=DIR   start from a stage-1 checkpoint folder (Sign2GPT with PGP);
                         empty = from scratch (the paper's "no PGP" setting)
   data.features=DIR     train on cached sign features (Sign(Z)2GPT, see extract-features)
 
-Writes train.out_dir/{config.yaml, checkpoints/, best/, logs/}; best/ is chosen by dev BLEU-4 of
-beam search. An interrupted run resumes from checkpoints/last.ckpt.
+best/ is chosen by dev BLEU-4 of beam search.
 
+{RERUN}
 example: sign2gpt train --config configs/phoenix14t/translate.yaml train.init_from=runs/pgp/best
 """
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser)
+    again = parser.add_mutually_exclusive_group()
+    again.add_argument(
+        "--continue",
+        dest="resume",
+        action="store_const",
+        const="continue",
+        default="auto",
+        help="train a finished run on from its last checkpoint",
+    )
+    again.add_argument(
+        "--overwrite",
+        dest="resume",
+        action="store_const",
+        const="overwrite",
+        help="start over in train.out_dir, deleting what an earlier run left there",
+    )
 
 
-def run(args: argparse.Namespace) -> int:
-    from sign2gpt.train.runner import run_stage
+def _runner(stage: str, what: str):
+    def run(args: argparse.Namespace) -> int:
+        from sign2gpt.train.runner import run_training
 
-    best = run_stage(config_from_args(args), "translate")
-    print(f"best translation checkpoint: {best}")
-    return 0
+        cfg = config_from_args(args)
+        cfg.train.stage = stage  # type: ignore[assignment]  # the command names the stage
+        best = run_training(cfg, resume=args.resume, verbose=args.verbose)
+        print(f"best {what} checkpoint: {best}")
+        return 0
+
+    return run
+
+
+COMMANDS = [
+    Command(
+        "pretrain",
+        "stage 1: pseudo-gloss pretraining of the sign model (spatial backbone + encoder)",
+        PRETRAIN,
+        _add_arguments,
+        _runner("pgp", "stage-1"),
+    ),
+    Command(
+        "train",
+        "stage 2: translation with the frozen LM (from a stage-1 checkpoint or from scratch)",
+        TRAIN,
+        _add_arguments,
+        _runner("translate", "translation"),
+    ),
+]

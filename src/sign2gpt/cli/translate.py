@@ -5,17 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
+
+from sign2gpt.cli._common import Command
+from sign2gpt.errors import DataError
 
 NAME = "translate"
 HELP = "translate video files or frame folders with a trained checkpoint"
 DESCRIPTION = """\
-Each INPUT is a video file (mp4, avi, mkv, ...) or a folder of frames (png/jpg, in name order).
-Frames are sampled and transformed exactly as in evaluation (every 2nd frame, resize, normalise),
-then decoded by beam search. Prints one line per input: the input, a tab, the sentence.
-An unreadable input prints one error line and the others still run (exit code 1 at the end).
+Each INPUT is a video file (mp4, avi, mov, mkv, webm, ...) or a folder of frames (png/jpg, in
+name order). Frames are sampled and transformed exactly as in evaluation (every
+data.frame_stride-th frame, resized to data.store_size then data.image_size; the model
+normalises them), then decoded by beam search. A video is read at its own frame rate: the
+model was trained at the corpus's (25 fps for Phoenix14T). Prints how long loading took, then
+one line per input: the input, a tab, the sentence. An unreadable input prints one error line
+and the others still run (exit code 1 at the end).
 
   --heatmap-checkpoint DIR   a stage-1 checkpoint: also draw its pseudo-gloss localisation
                              map E for each clip into --heatmap-dir
+  --json FILE                also write every result (text, frames, seconds, error) as JSON
 
 example: sign2gpt translate --checkpoint runs/translate/best clip1.mp4 frames/clip2/
 """
@@ -25,20 +33,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", required=True, help="stage-2 checkpoint folder")
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="video file or frame folder")
     parser.add_argument("--num-beams", type=int, default=None, help="default: the recipe's (4)")
-    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 ...")
     parser.add_argument("--heatmap-checkpoint", default=None, help="stage-1 checkpoint folder")
     parser.add_argument("--heatmap-dir", default="heatmaps", help="where heatmaps go")
     parser.add_argument("--json", default=None, help="also write the results as JSON here")
 
 
+def _check_writable(path: Path) -> None:
+    """Refuse an output file that cannot be written before any work is done."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise DataError(f"{path}: folder {folder} does not exist")
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not a file")
+
+
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sign2gpt.infer.translate import Translator
+    from sign2gpt.pipeline import Translator
 
-    translator = Translator(
-        args.checkpoint, args.device, args.num_beams, pgp_checkpoint=args.heatmap_checkpoint
+    json_path = Path(args.json) if args.json else None
+    if json_path is not None:
+        _check_writable(json_path)
+    translator = Translator.from_checkpoints(
+        args.checkpoint, args.device, args.num_beams, heatmap_checkpoint=args.heatmap_checkpoint
     )
+    print(f"loaded {args.checkpoint} in {translator.load_seconds:.1f} s", file=sys.stderr)
     heatmap_dir = args.heatmap_dir if args.heatmap_checkpoint else None
     results = []
     for source in tqdm(args.inputs, desc="translating", unit="clip", disable=len(args.inputs) < 3):
@@ -50,7 +71,16 @@ def run(args: argparse.Namespace) -> int:
             print(f"{source}\t{result.text}", flush=True)
             if result.heatmap:
                 print(f"  heatmap: {result.heatmap}")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump([r.__dict__ for r in results], f, ensure_ascii=False, indent=2)
+    if json_path is not None:
+        text = json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2) + "\n"
+        tmp = json_path.with_name(json_path.name + ".tmp")
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(json_path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise DataError(f"{json_path}: cannot write ({exc.strerror})") from None
     return 1 if any(r.error for r in results) else 0
+
+
+COMMANDS = [Command(NAME, HELP, DESCRIPTION, add_arguments, run)]

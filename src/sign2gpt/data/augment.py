@@ -1,5 +1,6 @@
-"""Clip augmentation (SPEC section 5) on the whole clip, in uint8: one parameter draw per clip,
-applied identically to every frame, in the authors' order (albumentations there):
+"""Clip augmentation (docs/method.md#5-training-recipe) on the whole clip, in uint8: one
+parameter draw per clip, applied identically to every frame, in the authors' order (albumentations
+there):
 
 rotation +-5 deg (p 0.3, reflected border) -> random resized crop to ``image_size`` (scale
 0.875-1, ratio 0.9-1.1) -> horizontal flip (p 0.5) -> colour jitter (p 0.3; brightness,

@@ -77,8 +77,8 @@ class FolderSource:
 
 class SignClipDataset(Dataset):
     """Clips of one split. Item: ``dict(id, text, signer, frames)`` with frames (T, 3, S, S)
-    uint8 (0..255, channels-last memory; S = cfg.image_size), sampled and augmented per SPEC
-    section 5; the model normalises them (``data.mean`` / ``data.std``).
+    uint8 (0..255, channels-last memory; S = cfg.image_size), sampled and augmented per
+    docs/method.md#5-training-recipe; the model normalises them (``data.mean`` / ``data.std``).
 
     ``store``: a prepared store folder (or an open FrameStore / FolderSource). ``lengths`` are
     the evaluation frame counts, for length-bucketed batching."""

@@ -1,4 +1,4 @@
-"""Which frames of a clip the network sees (SPEC section 5, the authors' loader).
+"""Which frames of a clip the network sees (docs/method.md#5-training-recipe, the authors' loader).
 
 Training: start at a random frame 0..start_jitter, stop 0..end_jitter frames before the end, take
 every ``frame_stride``-th frame, and when more than ``max_frames`` remain keep a sorted random

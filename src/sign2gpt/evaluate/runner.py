@@ -9,41 +9,20 @@ localisation against the true sign spans, and heatmaps of E like the paper's Fig
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from tqdm import tqdm
 
 from sign2gpt.errors import Sign2GPTError
-from sign2gpt.evaluate.localisation import SpanLocalisation
-from sign2gpt.evaluate.pgp_metrics import PGPCounts, never_found, write_per_class
-
-
-def _loader(cfg: Any, split: str, collate: Any, batch_size: int) -> Iterable[dict[str, Any]]:
-    """Evaluation batches: ``data.num_workers`` threads with ``data.loader: threads``, else in
-    this process (no worker processes to start for one pass)."""
-    from sign2gpt.data.dataset import SignClipDataset
-    from sign2gpt.data.loader import make_loader
-    from sign2gpt.data.sampler import LengthBucketSampler
-
-    dataset = SignClipDataset(cfg.data.store, split, cfg.data, train=False)
-    sampler = LengthBucketSampler(dataset.lengths, batch_size=batch_size, shuffle=False, seed=0)
-    workers = cfg.data.num_workers if cfg.data.loader == "threads" else 0
-    return make_loader(dataset, sampler, collate, cfg.data, num_workers=workers)
-
-
-def denormalise(frames: torch.Tensor, mean: tuple, std: tuple) -> np.ndarray:
-    """(T, 3, S, S) frames -> (T, S, S, 3) uint8 for pictures: uint8 frames (what the data
-    pipeline delivers) as they are, float frames un-normalised with ``mean`` / ``std``."""
-    if frames.dtype == torch.uint8:
-        return frames.cpu().permute(0, 2, 3, 1).contiguous().numpy()
-    m = torch.tensor(mean).view(1, 3, 1, 1)
-    s = torch.tensor(std).view(1, 3, 1, 1)
-    pixels = (frames.float().cpu() * s + m).clamp(0, 1) * 255
-    return pixels.permute(0, 2, 3, 1).round().to(torch.uint8).numpy()
+from sign2gpt.metrics.localisation import SpanLocalisation
+from sign2gpt.metrics.pgp import PGPCounts, never_found, write_per_class
+from sign2gpt.metrics.plots import plot_clip_localisation
+from sign2gpt.metrics.translation import score, settings
+from sign2gpt.models.pgp_model import PGPModel
+from sign2gpt.models.translation_model import TranslationModel
+from sign2gpt.pipeline import Batch, Pipeline
 
 
 def evaluate_checkpoint(
@@ -56,45 +35,52 @@ def evaluate_checkpoint(
     heatmaps: int = 3,
     device: str = "cpu",
 ) -> dict[str, Any]:
-    from sign2gpt.models.checkpoint import load_checkpoint
-
+    """Score ``checkpoint`` on ``split``; writes ``<out>/<split>_metrics.json`` and the files
+    of its stage, returns the metrics (with ``load_seconds``: how long loading took)."""
     checkpoint = Path(checkpoint)
-    model, cfg, tokenizer = load_checkpoint(checkpoint, device=device)
-    model.eval()
+    pipeline = Pipeline.from_checkpoint(checkpoint, device=device)
     if store:
-        cfg.data.store = store
-    if not cfg.data.store:
+        pipeline.cfg.data.store = store
+    if not pipeline.cfg.data.store and not pipeline.cfg.data.features:
         raise Sign2GPTError(f"{checkpoint}: config names no prepared store; pass --store")
     out = Path(out_dir) if out_dir else checkpoint / "eval"
     out.mkdir(parents=True, exist_ok=True)
-    batch_size = batch_size or cfg.data.eval_batch_size
-    if cfg.train.stage == "pgp":
-        result = _evaluate_pgp(model, cfg, checkpoint, split, out, batch_size, heatmaps, device)
-    else:
-        beams = num_beams or cfg.train.num_beams
-        result = _evaluate_translation(model, cfg, tokenizer, split, out, batch_size, beams, device)
+    batch_size = batch_size or pipeline.cfg.data.eval_batch_size
+    model = pipeline.model
+    if isinstance(model, PGPModel):
+        result = _evaluate_pgp(pipeline, model, split, out, batch_size, heatmaps)
+    elif isinstance(model, TranslationModel):
+        beams = num_beams or pipeline.cfg.train.num_beams
+        result = _evaluate_translation(pipeline, model, split, out, batch_size, beams)
+    else:  # pragma: no cover - every stage model is one of the two
+        raise TypeError(type(model).__name__)
+    result["load_seconds"] = round(pipeline.load_seconds, 2)
     (out / f"{split}_metrics.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     return result
 
 
+def _sign_features(pipeline: Pipeline, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """Z (B, T', D) and its mask from a batch of frames or of cached features."""
+    device = pipeline.device
+    if "features" in batch:
+        return batch["features"].to(device), batch["feature_mask"].to(device)
+    return pipeline.model.encode(batch["frames"].to(device), batch["lengths"].to(device))
+
+
 @torch.no_grad()
 def _evaluate_translation(
-    model: Any,
-    cfg: Any,
-    tokenizer: Any,
+    pipeline: Pipeline,
+    model: TranslationModel,
     split: str,
     out: Path,
     batch_size: int,
     beams: int,
-    device: str,
 ) -> dict[str, Any]:
-    from sign2gpt.data.dataset import collate_clips
-    from sign2gpt.evaluate.metrics import score, settings
-
+    cfg = pipeline.cfg
     rows: list[tuple[str, str, str]] = []
-    loader = _loader(cfg, split, collate_clips, batch_size)
+    loader = pipeline.loader(split, batch_size=batch_size)
     for batch in tqdm(loader, desc=f"translating {split}", unit="batch"):
-        z, mask = model.encode(batch["frames"].to(device), batch["lengths"].to(device))
+        z, mask = _sign_features(pipeline, batch)
         hyps = model.translate(z, mask, num_beams=beams, max_new_tokens=cfg.train.max_new_tokens)
         rows.extend(zip(batch["ids"], batch["texts"], hyps))
     rows.sort()
@@ -108,7 +94,7 @@ def _evaluate_translation(
         for clip_id, ref, hyp in rows:
             f.write(f"{clip_id}\t{ref}\t{hyp}\n")
     return {
-        "stage": "translate",
+        "stage": model.STAGE,
         "split": split,
         "num_beams": beams,
         "settings": settings(cfg.data.lang),
@@ -119,48 +105,51 @@ def _evaluate_translation(
 
 @torch.no_grad()
 def _evaluate_pgp(
-    model: Any,
-    cfg: Any,
-    checkpoint: Path,
+    pipeline: Pipeline,
+    model: PGPModel,
     split: str,
     out: Path,
     batch_size: int,
     heatmaps: int,
-    device: str,
 ) -> dict[str, Any]:
-    from sign2gpt.data.dataset import collate_clips
-    from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
-    from sign2gpt.train.datamodule import StageCollator
-
-    vocab = PseudoGlossVocab.load(checkpoint / "pseudo_glosses.json")
-    collate = StageCollator("pgp", collate_clips, vocab=vocab)
+    cfg = pipeline.cfg
+    vocab = pipeline.pseudo_gloss_vocab()
     counts = PGPCounts.zeros(len(vocab.vocab))
     spans = SpanLocalisation.from_corpus(cfg.data.root, split, vocab.vocab)
     drawn: list[Path] = []
-    # stored frames per encoder step: the frame stride times the encoder's temporal pooling
-    frames_per_step = cfg.data.frame_stride * 2 ** len(cfg.model.sign_encoder.downsample_after)
-    loader = _loader(cfg, split, collate, batch_size)
+    per_step = pipeline.frames_per_step  # stored frames per encoder step
+    loader = pipeline.loader(split, batch_size=batch_size)
     for batch in tqdm(loader, desc=f"pseudo-glosses {split}", unit="batch"):
-        z, mask = model.encode(batch["frames"].to(device), batch["lengths"].to(device))
-        res = model.pgp(z, mask, batch["targets"].to(device))
+        z, mask = _sign_features(pipeline, batch)
+        res = model.pseudo_glosses(z, mask, batch["targets"].to(pipeline.device))
         counts.update(res.yhat.float(), res.E.float(), batch["targets"])
         E = res.E.float().cpu()[..., : len(vocab.vocab)]  # (B, T', V) without the null column
         steps = mask.sum(1).tolist()
+        starts = (torch.cumsum(batch["lengths"], 0) - batch["lengths"]).tolist()
         for row, clip_id in enumerate(batch["ids"]):
             clip_E = E[row, : steps[row]].numpy()
             if spans is not None:
-                words = vocab.glosses(clip_id)
-                spans.update(clip_id, clip_E, words, frames_per_step)
+                spans.update(clip_id, clip_E, vocab.glosses(clip_id), per_step)
             if len(drawn) < heatmaps:
                 truth = spans.truth.get(clip_id, []) if spans is not None else []
                 # true sign spans (stored frames) in encoder steps, drawn over the map
                 sign_spans = [
-                    (s["gloss"], s["start"] / frames_per_step, s["end"] / frames_per_step)
-                    for s in truth
+                    (s["gloss"], s["start"] / per_step, s["end"] / per_step) for s in truth
                 ]
-                drawn.append(_draw(clip_E, vocab, clip_id, batch, row, cfg, out, split, sign_spans))
+                frames = batch["frames"][starts[row] : starts[row] + int(batch["lengths"][row])]
+                drawn.append(
+                    plot_clip_localisation(
+                        clip_E,
+                        vocab.vocab,
+                        model.sign.normalise.to_pictures(frames),
+                        f"{clip_id}: {batch['texts'][row]}",
+                        out / f"{split}_heatmap_{clip_id.replace('/', '_')}.png",
+                        true_rows=vocab.indices(clip_id),
+                        spans=sign_spans or None,
+                    )
+                )
     metrics = counts.metrics()
-    result: dict[str, Any] = {"stage": "pgp", "split": split, **metrics}
+    result: dict[str, Any] = {"stage": model.STAGE, "split": split, **metrics}
     rows = counts.per_class(vocab.vocab, vocab.sentence_counts)
     write_per_class(out / f"{split}_pseudo_glosses.tsv", rows)
     result["never_found"] = never_found(rows)
@@ -172,33 +161,3 @@ def _evaluate_pgp(
     if spans is not None:
         result.update(spans.metrics())
     return result
-
-
-def _draw(
-    clip_E: np.ndarray,
-    vocab: Any,
-    clip_id: str,
-    batch: dict,
-    row: int,
-    cfg: Any,
-    out: Path,
-    split: str,
-    sign_spans: list[tuple[str, float, float]],
-) -> Path:
-    from sign2gpt.evaluate.heatmap import plot_localisation
-
-    starts = torch.cumsum(batch["lengths"], 0) - batch["lengths"]
-    frames = batch["frames"][starts[row] : starts[row] + batch["lengths"][row]]
-    true = vocab.indices(clip_id)
-    strongest = np.argsort(-clip_E.max(0))
-    rows = list(true) + [int(v) for v in strongest if v not in true][: max(3, 8 - len(true))]
-    return plot_localisation(
-        clip_E,
-        vocab.vocab,
-        rows,
-        denormalise(frames, cfg.data.mean, cfg.data.std),
-        f"{clip_id}: {batch['texts'][row]}",
-        out / f"{split}_heatmap_{clip_id.replace('/', '_')}.png",
-        true_rows=set(true),
-        spans=sign_spans or None,
-    )

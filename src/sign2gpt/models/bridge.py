@@ -1,4 +1,4 @@
-"""The bridge from sign features to the language model (stage 2, SPEC section 4).
+"""The bridge from sign features to the language model (stage 2, docs/method.md#43-bridge).
 
 Z (B, T, D) -> + positional encoding -> Linear(D -> d_LM) -> sign memory (B, T, d_LM).
 

@@ -2,14 +2,18 @@
 
 ```
 config.yaml             the resolved sign2gpt Config (train.stage says which model it is;
-                        data.mean / data.std: the model's input normalisation)
-trainable.safetensors   Sign2GPT.trainable_state_dict(): every weight and persistent buffer
+                        model.spatial.mean / std: the model's input normalisation)
+trainable.safetensors   StageModel.trainable_state_dict(): every weight and persistent buffer
                         outside the frozen pretrained models (those are referenced by
                         model.spatial.pretrained / model.lm.pretrained and rebuilt from there)
 tokenizer files         tokenizer.save_pretrained (tokenizer_config.json, tokenizer.json, ...)
 pseudo_glosses.json     the pseudo-gloss vocabulary, when given
 metrics.json            what the trainer reported (dev scores, epoch, step)
 ```
+
+Folders written by earlier versions still load: their weights named the sign model's parts
+``spatial.`` and ``sign_encoder.`` (:func:`upgrade_keys`), their config put the normalisation
+under ``data.`` (:func:`sign2gpt.config.load_config` moves it).
 """
 
 from __future__ import annotations
@@ -19,22 +23,40 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from sign2gpt.config import Config, ConfigError, load_config, save_config
 from sign2gpt.errors import CheckpointError
-from sign2gpt.models.sign2gpt import Sign2GPT, build_sign2gpt
+from sign2gpt.models.pgp_model import PGPModel
+from sign2gpt.models.stage import StageModel
+from sign2gpt.models.translation_model import TranslationModel
+from sign2gpt.text.tokenizer import TOKENIZER_CONFIG_FILE, load_tokenizer
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+    from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
 
 CONFIG_FILE = "config.yaml"
 WEIGHTS_FILE = "trainable.safetensors"
 VOCAB_FILE = "pseudo_glosses.json"
 METRICS_FILE = "metrics.json"
-TOKENIZER_CONFIG_FILE = "tokenizer_config.json"  # written by every save_pretrained
 STAGE_METADATA = "sign2gpt_stage"
+FORMAT_METADATA = "sign2gpt_format"
+FORMAT = "2"  # 2: the sign model under sign. (1: spatial. and sign_encoder. at the top)
+MODEL_TYPES: dict[str, type[StageModel]] = {m.STAGE: m for m in (PGPModel, TranslationModel)}
+_RENAMED = {"spatial.": "sign.spatial.", "sign_encoder.": "sign.encoder."}
+
+
+def model_type(stage: str) -> type[StageModel]:
+    """The model class of a ``train.stage`` value."""
+    if stage not in MODEL_TYPES:
+        raise ConfigError(f"unknown stage {stage!r} (known: {', '.join(MODEL_TYPES)})")
+    return MODEL_TYPES[stage]
 
 
 def _absolute_if_local(source: str) -> str:
@@ -43,7 +65,7 @@ def _absolute_if_local(source: str) -> str:
     return str(Path(source).resolve()) if source and Path(source).exists() else source
 
 
-def _json_value(value: Any) -> Any:
+def _json_value(value: object) -> object:
     if isinstance(value, torch.Tensor):
         value = value.item() if value.numel() == 1 else value.tolist()
     if isinstance(value, float) and not math.isfinite(value):
@@ -53,28 +75,37 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def upgrade_keys(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Trainable weights of an earlier format in today's names (others unchanged)."""
+    out = {}
+    for key, value in state_dict.items():
+        for old, new in _RENAMED.items():
+            if key.startswith(old):
+                key = new + key[len(old) :]
+                break
+        out[key] = value
+    return out
+
+
 def save_checkpoint(
     folder: str | Path,
-    model: Sign2GPT,
+    model: StageModel,
     cfg: Config,
-    tokenizer: Any = None,
-    vocab: Any = None,
-    metrics: dict[str, Any] | None = None,
+    tokenizer: PreTrainedTokenizerBase | None = None,
+    vocab: PseudoGlossVocab | None = None,
+    metrics: dict[str, object] | None = None,
 ) -> Path:
     """Write ``model`` as a checkpoint folder (created or overwritten); returns the folder.
 
     ``cfg`` is the run's full config (its model section is taken from the model itself, its
-    stage set to the model's); ``tokenizer`` defaults to the model's; ``vocab`` is a
-    pseudo-gloss vocabulary with ``.save(path)``.
+    stage set to the model's); ``tokenizer`` defaults to a translation model's own; ``vocab`` is
+    the pseudo-gloss vocabulary.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     resolved = copy.deepcopy(cfg)
     resolved.model = copy.deepcopy(model.cfg)
-    resolved.train.stage = model.stage  # type: ignore[assignment]
-    # the normalisation the model was built with, whatever ``cfg`` says: loading rebuilds it
-    resolved.data.mean = model.normalise.mean
-    resolved.data.std = model.normalise.std
+    resolved.train.stage = model.STAGE
     resolved.model.spatial.pretrained = _absolute_if_local(resolved.model.spatial.pretrained)
     resolved.model.lm.pretrained = _absolute_if_local(resolved.model.lm.pretrained)
     # the data the model was trained on, too: evaluate and extract-features read it from any
@@ -87,10 +118,12 @@ def save_checkpoint(
         k: v.detach().to("cpu").contiguous() for k, v in model.trainable_state_dict().items()
     }
     tmp = folder / (WEIGHTS_FILE + ".tmp")
-    save_file(tensors, str(tmp), metadata={STAGE_METADATA: model.stage})
+    metadata = {STAGE_METADATA: model.STAGE, FORMAT_METADATA: FORMAT}
+    save_file(tensors, str(tmp), metadata=metadata)
     os.replace(tmp, folder / WEIGHTS_FILE)  # a reader never sees a half-written file
 
-    tokenizer = tokenizer if tokenizer is not None else model.tokenizer
+    if tokenizer is None and isinstance(model, TranslationModel):
+        tokenizer = model.tokenizer
     if tokenizer is not None:
         tokenizer.save_pretrained(str(folder))
     if vocab is not None:
@@ -106,19 +139,18 @@ def _weights_path(folder: str | Path) -> Path:
 
 
 def read_trainable_weights(folder: str | Path) -> dict[str, torch.Tensor]:
-    """The trainable state dict stored in a checkpoint folder (or a .safetensors file)."""
+    """The trainable state dict stored in a checkpoint folder (or a .safetensors file), in
+    today's key names."""
     path = _weights_path(folder)
     if not path.is_file():
         raise CheckpointError(f"{path}: missing (the checkpoint's trainable weights)")
     try:
-        return load_file(str(path))
+        return upgrade_keys(load_file(str(path)))
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(f"{path}: not a readable safetensors file ({exc})") from None
 
 
 def _stage_of(path: Path) -> str | None:
-    from safetensors import safe_open
-
     try:
         with safe_open(str(path), framework="pt") as f:
             return (f.metadata() or {}).get(STAGE_METADATA)
@@ -126,26 +158,8 @@ def _stage_of(path: Path) -> str | None:
         return None
 
 
-def load_tokenizer(folder: str | Path) -> Any:
-    from transformers import AutoTokenizer
-
-    folder = Path(folder)
-    if not (folder / TOKENIZER_CONFIG_FILE).is_file():
-        raise CheckpointError(f"{folder / TOKENIZER_CONFIG_FILE}: missing (the tokenizer)")
-    try:
-        return AutoTokenizer.from_pretrained(str(folder))
-    except (OSError, ValueError) as exc:
-        raise CheckpointError(f"{folder}: cannot load the tokenizer ({exc})") from None
-
-
-def load_checkpoint(
-    folder: str | Path, device: str | torch.device = "cpu"
-) -> tuple[Any, Config, Any]:
-    """(model in eval mode on ``device``, its Config, its tokenizer or None).
-
-    The frozen backbone and LM are rebuilt from the references in the config; a missing or
-    mismatched part is a :class:`CheckpointError` naming the file.
-    """
+def read_checkpoint_config(folder: str | Path) -> Config:
+    """The resolved config of a checkpoint folder."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CheckpointError(f"{folder}: checkpoint folder not found")
@@ -153,29 +167,41 @@ def load_checkpoint(
     if not config_path.is_file():
         raise CheckpointError(f"{config_path}: missing (the checkpoint's config)")
     try:
-        cfg = load_config(config_path)
+        return load_config(config_path)
     except ConfigError as exc:
         raise CheckpointError(str(exc)) from None
+
+
+def load_checkpoint(
+    folder: str | Path, device: str | torch.device = "cpu"
+) -> tuple[StageModel, Config]:
+    """(model in eval mode on ``device``, its Config): a :class:`PGPModel` or a
+    :class:`TranslationModel` (with its tokenizer), as the folder's ``train.stage`` says.
+
+    The frozen backbone and LM are rebuilt from the references in the config; a missing or
+    mismatched part is a :class:`CheckpointError` naming the file.
+    """
+    folder = Path(folder)
+    cfg = read_checkpoint_config(folder)
     weights_path = _weights_path(folder)
     weights = read_trainable_weights(folder)
     stage = cfg.train.stage
     saved_stage = _stage_of(weights_path)
     if saved_stage is not None and saved_stage != stage:
         raise CheckpointError(
-            f"{weights_path}: weights of stage {saved_stage!r} but {config_path} says {stage!r}"
+            f"{weights_path}: weights of stage {saved_stage!r} but {folder / CONFIG_FILE} says "
+            f"{stage!r}"
         )
-    has_tokenizer = (folder / TOKENIZER_CONFIG_FILE).is_file()
-    tokenizer = load_tokenizer(folder) if has_tokenizer or stage == "translate" else None
-    if stage == "pgp":
-        prototypes = weights.get("pgp_head.prototypes")
-        if prototypes is None:
-            raise CheckpointError(f"{weights_path}: no pgp_head.prototypes (not a stage-1 model)")
-        model = build_sign2gpt(
-            cfg.model, "pgp", prototypes=prototypes, tokenizer=tokenizer, data=cfg.data
-        )
-    else:
-        model = build_sign2gpt(cfg.model, "translate", tokenizer=tokenizer, data=cfg.data)
+    model = model_type(stage).rebuild(cfg.model, weights, folder)
     model.load_trainable_state_dict(weights, source=str(weights_path))
     model.to(device)
     model.eval()
-    return model, cfg, tokenizer
+    return model, cfg
+
+
+def load_checkpoint_tokenizer(folder: str | Path) -> PreTrainedTokenizerBase | None:
+    """The tokenizer saved in a checkpoint folder, None when it has none."""
+    folder = Path(folder)
+    if not (folder / TOKENIZER_CONFIG_FILE).is_file():
+        return None
+    return load_tokenizer(folder, "the checkpoint's tokenizer")

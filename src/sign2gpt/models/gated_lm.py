@@ -1,39 +1,48 @@
-"""The frozen language model with a zero-gated sign branch and LoRA in every layer (SPEC section 4).
+"""The frozen language model with a zero-gated sign branch and LoRA in every layer
+(docs/method.md#44-language-model-and-gated-fusion).
 
 Per decoder layer, on top of the frozen self-attention:
 
 - LoRA (rank 4) on the q, k, v and output projections of the self-attention;
 - a parallel sign branch inside the attention: the sign memory is normalised by the layer's
-  frozen pre-attention LayerNorm and projected by the layer's frozen k and v projections plus
-  their own rank-4 "adapter" LoRAs; queries come from the text stream (frozen q + adapter LoRA);
-  no causal mask over the sign positions, sign padding masked. Per head a gate g (init 0,
-  clamped to [0, 1] with a straight-through gradient):
+  frozen pre-attention norm and projected by the layer's frozen k and v projections plus their
+  own rank-4 "adapter" LoRAs; queries come from the text stream (frozen q + adapter LoRA); no
+  causal mask over the sign positions, sign padding masked. Per head a gate g (init 0, clamped
+  to [0, 1] with a straight-through gradient):
   ``GatedAttention(Q, K, V) = (g * softmax(Q K^T / sqrt(d_k))) V``, added to the self-attention
-  output before the output projection.
+  heads before the output projection.
 
-How it is attached. The Hugging Face model stays intact (same classes, same state-dict keys, so a
-stock checkpoint loads with strict key checking); :class:`GatedLM` owns every trainable tensor
-in ``self.adapters`` (one :class:`GatedLayerAdapter` per layer) and acts on the frozen modules
-through hooks, in the order the attention calls them:
+Where the sign memory enters, as data flow (the torchtune ``FusionLayer`` idea: an explicit
+wrapper that keeps the stock state-dict keys)::
 
-1. a pre-hook on the attention module takes the per-call :class:`SignContext` out of the
-   keyword arguments (transformers >= 5 passes ``**kwargs`` from the ``*ForCausalLM`` down to
-   every attention module, also inside gradient checkpointing and ``generate``);
-2. a forward hook on ``q_proj`` sees the normalised text stream and the frozen query: it runs
-   the gated sign attention and keeps its output for step 3;
-3. a pre-hook on the output projection adds the gated sign output to its input.
+    decoder layer i (stock):  h = norm_i(x)  ->  self_attn(h)  ->  + x  -> ...
+                                                     |
+    self_attn = GatedSignAttention(stock attention, adapter i):
+        text = stock_attention(h)                        # (B, T, d), its q/k/v/o carry LoRA
+        q    = W_q h + b_q + LoRA_sign_q(h)              # (B, T, H hd)   the text queries
+        k, v = W_k n + b_k + LoRA_sign_k(n), ... on n = norm_i(sign memory)  # (B, Hkv, S, hd)
+        s    = gate * softmax(q k^T / sqrt(hd)) v         # (B, T, H hd)
+        return text + W_o s + LoRA_o(s)                  # = o_proj(heads + s) + LoRA_o(...)
 
-The LoRAs of q, k, v, o are forward hooks as well (:meth:`sign2gpt.models.lora.LoRA.attach`).
-The sign memory's own keys and values are computed with the frozen weights directly
-(``F.linear``), so the self-attention LoRA never touches them.
+The sign memory reaches every ``GatedSignAttention`` as the keyword argument ``sign_context``
+(transformers >= 5 passes ``**kwargs`` from the ``*ForCausalLM`` down to every attention module,
+also inside activation checkpointing); ``generate`` cannot carry extra keywords, so during
+:meth:`GatedLM.generate` one forward pre-hook on the LM adds it to every step. The LoRAs of the
+self-attention's q, k, v, o are forward hooks on those Linear layers
+(:meth:`sign2gpt.models.lora.LoRA.attach`); each only adds to its own layer's output, so their
+order does not matter. The sign branch calls the frozen weights directly (``F.linear``), so the
+self-attention LoRA never touches the sign memory.
 
-Generation. :meth:`GatedLM.generate` calls Hugging Face ``generate`` (beam search) on the frozen
-model and hands it the sign memory through a forward pre-hook that adds the same
-``sign_context`` keyword to every step. The sign keys/values are computed once per layer on the
-first step and kept in the :class:`SignContext` (expanded to the beams; every beam of a clip
-shares them, so the beam reordering of the cache never needs to touch them); the
-self-attention cache only ever holds the text tokens. This avoids the trap of passing
-``encoder_hidden_states`` to XGLM, whose cross-attention cache shares the self-attention one.
+Every trainable tensor lives in :attr:`GatedLM.adapters` (one :class:`GatedLayerAdapter` per
+layer, keys ``adapters.<i>.…``); the Hugging Face model keeps its classes and stock state-dict
+keys, so a stock checkpoint loads with strict key checking.
+
+Generation. :meth:`GatedLM.generate` runs Hugging Face beam search on the frozen model. The sign
+keys/values are computed once per layer on the first step and kept in the
+:class:`SignContext` (expanded to the beams; every beam of a clip shares them, so the beam
+reordering of the cache never needs to touch them); the self-attention cache only ever holds
+the text tokens. This avoids the trap of passing ``encoder_hidden_states`` to XGLM, whose
+cross-attention cache shares the self-attention one.
 
 Other decoder-only models: :data:`LAYOUTS` names the attribute paths per ``model_type`` (XGLM
 and Llama-style models are listed; grouped-query attention is handled).
@@ -64,11 +73,16 @@ from transformers import (
 from sign2gpt.config import ConfigError, LMConfig
 from sign2gpt.errors import CheckpointError
 from sign2gpt.models.lora import LoRA
+from sign2gpt.models.pretrained import (
+    enable_activation_checkpointing,
+    load_pretrained,
+    resolve_source,
+    seeded_init,
+)
+from sign2gpt.text.tokenizer import IGNORE_INDEX
 
 log = logging.getLogger(__name__)
 
-RANDOM_INIT_SEED = 0  # a random LM ("" pretrained) is rebuilt identically from its sizes
-IGNORE_INDEX = -100
 SIGN_CONTEXT_KWARG = "sign_context"
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 LORA_TARGETS = ("q", "k", "v", "o")
@@ -167,31 +181,9 @@ def _random_lm(config: PretrainedConfig, device: torch.device, dtype: torch.dtyp
     if device.type == "meta":
         with torch.device("meta"):
             return AutoModelForCausalLM.from_config(config).to(dtype)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(RANDOM_INIT_SEED)
+    with seeded_init():
         model = AutoModelForCausalLM.from_config(config)
     return model.to(device=device, dtype=dtype)
-
-
-def _pretrained_lm(source: str, dtype: torch.dtype) -> Any:
-    try:
-        model, info = AutoModelForCausalLM.from_pretrained(
-            source, dtype=dtype, output_loading_info=True
-        )
-    except (OSError, ValueError) as exc:
-        raise CheckpointError(f"{source}: cannot load the language model ({exc})") from None
-    # Old checkpoints may carry tables that the model rebuilds as (non-persistent) buffers,
-    # e.g. XGLM's sinusoidal positions: harmless. Any other difference is an error.
-    buffers = {name for name, _ in model.named_buffers()}
-    bad = {
-        "missing keys": sorted(info.get("missing_keys") or []),
-        "unexpected keys": sorted(k for k in info.get("unexpected_keys") or [] if k not in buffers),
-        "mismatched keys": sorted(str(x) for x in info.get("mismatched_keys") or []),
-    }
-    if any(bad.values()):
-        detail = "; ".join(f"{len(v)} {k} e.g. {v[:2]}" for k, v in bad.items() if v)
-        raise CheckpointError(f"{source}: weights do not match the model ({detail})")
-    return model
 
 
 def load_lm(
@@ -212,7 +204,9 @@ def load_lm(
         config = local_lm_config(cfg.pretrained) or xglm_config(cfg)
         model = _random_lm(config, device, dtype)
     else:
-        model = _pretrained_lm(cfg.pretrained, dtype).to(device)
+        source = resolve_source(cfg.pretrained, "model.lm.pretrained")
+        model = load_pretrained(AutoModelForCausalLM, source, dtype, "the language model")
+        model = model.to(device)
     model.requires_grad_(False)
     return model
 
@@ -276,7 +270,6 @@ class _FrozenParts:
     k: nn.Linear
     v: nn.Linear
     o: nn.Linear
-    attention: nn.Module
 
 
 class GatedLayerAdapter(nn.Module):
@@ -317,51 +310,13 @@ class GatedLayerAdapter(nn.Module):
             }
         )
         self.gate = nn.Parameter(torch.full((num_heads,), float(cfg.gate_init), device=device))
-        # Plain attributes (not submodules): the frozen parts belong to the LM's state dict.
+        # A plain attribute (not submodules): the frozen parts belong to the LM's state dict.
         self._parts = parts
-        self._ctx: SignContext | None = None
-        self._pending: torch.Tensor | None = None
 
-    def attach(self) -> list[Any]:
-        """Register the hooks on the host layer's frozen modules; returns their handles."""
-        p = self._parts
-        handles = [
-            p.attention.register_forward_pre_hook(self._attention_pre_hook, with_kwargs=True),
-            p.attention.register_forward_hook(self._attention_post_hook),
-            # Before q's LoRA hook: the sign query is the frozen q plus the adapter LoRA.
-            p.q.register_forward_hook(self._query_hook),
-            p.o.register_forward_pre_hook(self._output_pre_hook),
-        ]
-        for target, lora in self.lora.items():
-            handles.append(lora.attach(getattr(p, target)))
-        return handles
+    def attach_lora(self) -> list[Any]:
+        """Add the self-attention LoRAs to the frozen q, k, v, o (forward hooks); handles."""
+        return [lora.attach(getattr(self._parts, target)) for target, lora in self.lora.items()]
 
-    # ---- hooks (bound methods, so copies of the model keep hooks on their own adapters) ------
-    def _attention_pre_hook(
-        self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        self._ctx = kwargs.pop(SIGN_CONTEXT_KWARG, None)
-        self._pending = None
-        return args, kwargs
-
-    def _attention_post_hook(self, module: nn.Module, args: Any, output: Any) -> None:
-        self._ctx = None  # hold no tensor between calls
-        self._pending = None
-
-    def _query_hook(self, module: nn.Module, args: tuple[torch.Tensor, ...], output: Any) -> None:
-        if self._ctx is not None:
-            self._pending = self.sign_attention(args[0], output, self._ctx)
-
-    def _output_pre_hook(
-        self, module: nn.Module, args: tuple[torch.Tensor, ...]
-    ) -> tuple[torch.Tensor, ...] | None:
-        if self._pending is None:
-            return None
-        pending, self._pending = self._pending, None
-        x = args[0]  # (B, T, H * hd) merged heads of the self-attention
-        return (x + pending.to(x.dtype), *args[1:])
-
-    # ---- the branch itself ----------------------------------------------------------------
     def sign_keys_values(self, ctx: SignContext) -> tuple[torch.Tensor, torch.Tensor]:
         """Keys and values of the sign memory, (B * expand, H_kv, S, hd) each."""
         cached = ctx.kv.get(self.index) if ctx.cache else None
@@ -384,16 +339,17 @@ class GatedLayerAdapter(nn.Module):
             ctx.kv[self.index] = (k, v)
         return k, v
 
-    def sign_attention(
-        self, x: torch.Tensor, q_frozen: torch.Tensor, ctx: SignContext
-    ) -> torch.Tensor:
-        """Gated attention of the text stream over the sign memory: (B, T, H * hd)."""
-        # x: (B, T, d) normalised text stream (q_proj's input); q_frozen: (B, T, H * hd)
+    def sign_attention(self, x: torch.Tensor, ctx: SignContext) -> torch.Tensor:
+        """Gated attention of the text stream over the sign memory, per head before the output
+        projection: (B, T, H * hd). ``x``: (B, T, d) the normalised text stream (the attention's
+        input)."""
         B, T, _ = x.shape
         if ctx.batch_size != B:
             raise ValueError(f"sign memory batch {ctx.batch_size} does not match text batch {B}")
+        p = self._parts
         k, v = self.sign_keys_values(ctx)
-        q = q_frozen + self.sign["q"](x).to(q_frozen.dtype)
+        q = F.linear(x, p.q.weight, p.q.bias)  # (B, T, H * hd) frozen q, without its LoRA
+        q = q + self.sign["q"](x).to(q.dtype)
         q = q.view(B, T, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, T, hd)
         if self.num_kv_heads != self.num_heads:  # grouped-query attention
             k = k.repeat_interleave(self.num_heads // self.num_kv_heads, dim=1)
@@ -410,8 +366,70 @@ class GatedLayerAdapter(nn.Module):
         out = out * gate * ctx.has_memory.to(out.dtype)
         return out.transpose(1, 2).reshape(B, T, self.num_heads * self.head_dim)
 
+    def output_projection(self, heads: torch.Tensor) -> torch.Tensor:
+        """What the sign heads (B, T, H * hd) add to the attention output: the frozen output
+        projection without its bias (the self-attention output has it once) plus its LoRA."""
+        p = self._parts
+        out = F.linear(heads.to(p.o.weight.dtype), p.o.weight)  # (B, T, d)
+        if "o" in self.lora:
+            out = out + self.lora["o"](heads).to(out.dtype)
+        return out
+
     def extra_repr(self) -> str:
         return f"layer={self.index}, heads={self.num_heads}"
+
+
+class GatedSignAttention(nn.Module):
+    """A decoder layer's self-attention with its gated sign branch beside it.
+
+    Replaces the stock attention module on the layer and calls it unchanged; the state-dict
+    keys of the stock module are kept (no ``attention.`` in them), so the LM's state dict is the
+    stock one. The adapter is held as a plain attribute: its parameters belong to
+    :attr:`GatedLM.adapters`."""
+
+    def __init__(self, attention: nn.Module, adapter: GatedLayerAdapter) -> None:
+        super().__init__()
+        self.attention = attention
+        # not registered as a submodule: its parameters are GatedLM.adapters' (keys adapters.i.)
+        object.__setattr__(self, "_adapter", adapter)
+        self.register_state_dict_post_hook(_drop_wrapper_prefix)
+        self.register_load_state_dict_pre_hook(_add_wrapper_prefix)
+
+    def __getattr__(self, name: str) -> Any:
+        # The stock module's attributes (layer_idx, head_dim, config ...), for code that reads
+        # them off the layer's attention.
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(super().__getattr__("attention"), name)
+
+    def forward(self, hidden_states: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+        # hidden_states: (B, T, d) the layer input after its pre-attention norm
+        ctx: SignContext | None = kwargs.pop(SIGN_CONTEXT_KWARG, None)
+        output = self.attention(hidden_states, *args, **kwargs)  # (text (B, T, d), weights)
+        if ctx is None:
+            return output
+        sign = self._adapter.output_projection(self._adapter.sign_attention(hidden_states, ctx))
+        text = output[0] if isinstance(output, tuple) else output
+        text = text + sign.to(text.dtype)  # (B, T, d)
+        return (text, *output[1:]) if isinstance(output, tuple) else text
+
+
+_WRAPPED = "attention."
+
+
+def _drop_wrapper_prefix(
+    module: nn.Module, state_dict: dict[str, Any], prefix: str, local_metadata: Any
+) -> None:
+    for key in [k for k in state_dict if k.startswith(prefix + _WRAPPED)]:
+        state_dict[prefix + key[len(prefix + _WRAPPED) :]] = state_dict.pop(key)
+
+
+def _add_wrapper_prefix(
+    module: nn.Module, state_dict: dict[str, Any], prefix: str, *args: Any
+) -> None:
+    for key in [k for k in state_dict if k.startswith(prefix)]:
+        state_dict[prefix + _WRAPPED + key[len(prefix) :]] = state_dict.pop(key)
 
 
 # --------------------------------------------------------------------------------------------
@@ -432,7 +450,7 @@ def _inject_sign_context(
 
 
 class GatedLM(nn.Module):
-    """A frozen causal LM (``self.lm``, untouched) + per-layer trainable parts (``adapters``)."""
+    """A frozen causal LM (``self.lm``, stock keys) + per-layer trainable parts (``adapters``)."""
 
     def __init__(self, lm: PreTrainedModel, cfg: LMConfig) -> None:
         super().__init__()
@@ -469,13 +487,13 @@ class GatedLM(nn.Module):
                 k=getattr(attention, self.layout.k),
                 v=getattr(attention, self.layout.v),
                 o=getattr(attention, self.layout.o),
-                attention=attention,
             )
             adapter = GatedLayerAdapter(
                 i, parts, cfg, num_heads, num_kv_heads, head_dim, dropout, device=device
             )
-            self._handles += adapter.attach()
+            self._handles += adapter.attach_lora()
             self.adapters.append(adapter)
+            setattr(layer, self.layout.attention, GatedSignAttention(attention, adapter))
         if cfg.gradient_checkpointing:
             self.enable_gradient_checkpointing()
 
@@ -484,12 +502,8 @@ class GatedLM(nn.Module):
         return self.lm.config
 
     def enable_gradient_checkpointing(self) -> None:
-        """Recompute each decoder layer in the backward pass (non-reentrant: frozen inputs)."""
-        kwargs = {"use_reentrant": False}
-        if hasattr(self.lm, "activation_checkpointing_enable"):
-            self.lm.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
-        else:
-            self.lm.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+        """Recompute each decoder layer in the backward pass."""
+        enable_activation_checkpointing(self.lm)
 
     def sign_context(
         self,
@@ -589,6 +603,8 @@ class GatedLM(nn.Module):
             eos_token_id=eos,
             pad_token_id=pad,
         )
+        # `generate` passes no extra keyword to the model: this hook adds the sign memory to
+        # every step's forward call.
         hook: Callable[..., Any] = functools.partial(_inject_sign_context, ctx)
         handle = self.lm.register_forward_pre_hook(hook, with_kwargs=True)
         try:

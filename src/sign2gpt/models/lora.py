@@ -1,7 +1,8 @@
 """Low-rank adapters (LoRA) for frozen Linear layers.
 
 Three shapes of the same idea, delta(x) = (alpha / r) * B @ A @ dropout(x), with A ~ N(0, 0.02)
-and B = 0 so that an adapted model starts exactly equal to the frozen one (SPEC section 4):
+and B = 0 so that an adapted model starts exactly equal to the frozen one
+(docs/method.md#41-spatial-backbone):
 
 - :class:`LoRA`: the adapter alone. ``attach(linear)`` adds it to a Linear with a forward hook,
   so the Linear and its state-dict keys stay untouched (the adapter's own parameters live in

@@ -1,4 +1,4 @@
-"""Pseudo-gloss pretraining head (stage 1, SPEC section 3).
+"""Pseudo-gloss pretraining head (stage 1, docs/method.md#3-stage-1-pseudo-gloss-pretraining).
 
 h (B, T, D) -> dropout -> Linear(D -> P) -> y (B, T, P)
 S[t, v] = cos(y_t, p_v) for V frozen prototypes, plus a last all-zero "null" column (cos = 0)

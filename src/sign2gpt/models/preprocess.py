@@ -2,20 +2,22 @@
 
 The data pipeline delivers frames as uint8 (0..255, after sampling and augmentation): a
 DataLoader worker then writes and hands over a quarter of the bytes of float32 frames, and a
-GPU receives a quarter of them. The per-channel normalisation ``(v / 255 - mean) / std`` (mean
-and std from ``data.mean`` / ``data.std``, which follow the backbone: ImageNet's for DINOv2)
-runs here instead, wherever the model is. Frames that are already float pass unchanged, so
-callers that normalise themselves keep working.
+GPU receives a quarter of them. The per-channel normalisation ``(v / 255 - mean) / std`` runs
+here instead, wherever the model is. Mean and std belong to the backbone
+(``model.spatial.mean`` / ``std``: ImageNet's for DINOv2), so a checkpoint carries them with the
+model. Frames that are already float pass unchanged, so callers that normalise themselves keep
+working.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
-from sign2gpt.config import DataConfig
+from sign2gpt.config import SpatialConfig
 
 _CPU_BLOCK_BYTES = 1 << 20  # float32 output per block of rows on a CPU: about a cache's worth
 
@@ -38,12 +40,12 @@ class FrameNormalise(nn.Module):
     normalised).
 
     The constants are non-persistent buffers: they follow ``.to(device)`` but are not in the
-    state dict (a checkpoint's config restores them, see ``models.checkpoint``)."""
+    state dict (a checkpoint's config restores them: ``model.spatial.mean`` / ``std``)."""
 
     def __init__(
         self,
-        mean: Sequence[float] = DataConfig.mean,
-        std: Sequence[float] = DataConfig.std,
+        mean: Sequence[float] = SpatialConfig.mean,
+        std: Sequence[float] = SpatialConfig.std,
     ) -> None:
         super().__init__()
         if len(mean) != 3 or len(std) != 3 or min(std) <= 0:
@@ -60,9 +62,19 @@ class FrameNormalise(nn.Module):
         self._rows: dict[tuple[str, int], tuple[torch.Tensor, torch.Tensor]] = {}
 
     @classmethod
-    def from_config(cls, data: DataConfig) -> FrameNormalise:
-        """The normalisation of ``data.mean`` / ``data.std``."""
-        return cls(data.mean, data.std)
+    def from_config(cls, spatial: SpatialConfig) -> FrameNormalise:
+        """The normalisation of ``model.spatial.mean`` / ``std``."""
+        return cls(spatial.mean, spatial.std)
+
+    def to_pictures(self, frames: torch.Tensor) -> np.ndarray:
+        """(T, 3, S, S) frames -> (T, S, S, 3) uint8 pictures: uint8 frames (what the data
+        pipeline delivers) as they are, float frames un-normalised with this mean and std."""
+        if frames.dtype == torch.uint8:
+            return frames.cpu().permute(0, 2, 3, 1).contiguous().numpy()
+        mean = torch.tensor(self.mean).view(1, 3, 1, 1)
+        std = torch.tensor(self.std).view(1, 3, 1, 1)
+        pixels = (frames.float().cpu() * std + mean).clamp(0, 1) * 255
+        return pixels.permute(0, 2, 3, 1).round().to(torch.uint8).numpy()
 
     def forward(self, frames: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
         """``frames`` (N, 3, S, S): uint8 is normalised (into ``out``, a float32 (N, 3, S, S)

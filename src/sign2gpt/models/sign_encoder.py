@@ -1,4 +1,5 @@
-"""The sign encoder: a small temporal transformer over per-frame features (SPEC section 4).
+"""The sign encoder: a small temporal transformer over per-frame features
+(docs/method.md#42-sign-encoder).
 
 Z* (B, T, 512) + sinusoidal PE -> blocks 1-2 -> avg-pool /2 -> blocks 3-4 -> Z (B, ceil(T/2), 512).
 
@@ -175,6 +176,11 @@ class SignEncoder(nn.Module):
     def dim(self) -> int:
         return self.cfg.dim
 
+    @property
+    def temporal_stride(self) -> int:
+        """Input steps per output step: each pool halves the sequence."""
+        return 2 ** len(self.downsample_after)
+
     def output_length(self, length: int) -> int:
         """Sequence length after the encoder's pools (each one maps T to ceil(T / 2))."""
         for _ in self.downsample_after:
@@ -198,7 +204,3 @@ class SignEncoder(nn.Module):
                 attn_mask = local_attention_mask(mask, self.cfg.window)
         # Padded positions carry no information downstream (heads, bridge, feature caches).
         return x * mask[..., None].to(x.dtype), mask
-
-
-def build_sign_encoder(cfg: SignEncoderConfig) -> SignEncoder:
-    return SignEncoder(cfg)

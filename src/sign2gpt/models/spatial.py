@@ -1,4 +1,5 @@
-"""The spatial backbone: DINOv2 ViT per frame, frozen, LoRA in its top blocks (SPEC section 4).
+"""The spatial backbone: DINOv2 ViT per frame, frozen, LoRA in its top blocks
+(docs/method.md#41-spatial-backbone).
 
 frames (N, 3, S, S) -> Dinov2Model -> CLS after the final norm (N, 384) -> Linear -> BN1d (N, 512).
 
@@ -36,8 +37,13 @@ from transformers.models.dinov2.modeling_dinov2 import Dinov2Layer
 from sign2gpt.config import ConfigError, SpatialConfig
 from sign2gpt.errors import CheckpointError
 from sign2gpt.models.lora import FusedQKVLoRA, LoRA
+from sign2gpt.models.pretrained import (
+    enable_activation_checkpointing,
+    load_pretrained,
+    resolve_source,
+    seeded_init,
+)
 
-RANDOM_INIT_SEED = 0
 LORA_TARGETS = ("qkv", "proj", "fc1", "fc2")
 ORIGINAL_SUFFIXES = (".pth", ".pt")
 
@@ -73,8 +79,7 @@ def dinov2_config(cfg: SpatialConfig) -> Dinov2Config:
 
 def random_dinov2(cfg: SpatialConfig) -> Dinov2Model:
     """Random weights from the sizes, the same ones on every call (fixed seed, own RNG state)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(RANDOM_INIT_SEED)
+    with seeded_init():
         return Dinov2Model(dinov2_config(cfg))
 
 
@@ -235,24 +240,6 @@ def load_original_dinov2(path: str | Path, cfg: SpatialConfig) -> Dinov2Model:
     return model
 
 
-def load_pretrained_dinov2(source: str) -> Dinov2Model:
-    """``Dinov2Model.from_pretrained`` (hub id or folder), failing on missing or extra weights."""
-    try:
-        model, info = Dinov2Model.from_pretrained(
-            source, dtype=torch.float32, output_loading_info=True
-        )
-    except (OSError, ValueError) as exc:
-        raise CheckpointError(f"{source}: cannot load DINOv2 ({exc})") from None
-    bad = {k: sorted(info.get(k) or []) for k in ("missing_keys", "unexpected_keys")}
-    bad["mismatched_keys"] = sorted(str(x) for x in info.get("mismatched_keys") or [])
-    if any(bad.values()):
-        detail = "; ".join(
-            f"{len(v)} {k.replace('_', ' ')} e.g. {v[:2]}" for k, v in bad.items() if v
-        )
-        raise CheckpointError(f"{source}: weights do not match Dinov2Model ({detail})")
-    return model
-
-
 def load_dinov2(cfg: SpatialConfig, load_weights: bool = True) -> Dinov2Model:
     """The ViT of ``cfg``: random from the sizes, or pretrained (hub id, folder, original .pth)."""
     source = cfg.pretrained
@@ -260,7 +247,8 @@ def load_dinov2(cfg: SpatialConfig, load_weights: bool = True) -> Dinov2Model:
         return random_dinov2(cfg)
     if source.endswith(ORIGINAL_SUFFIXES):
         return load_original_dinov2(source, cfg)
-    return load_pretrained_dinov2(source)
+    source = resolve_source(source, "model.spatial.pretrained")
+    return load_pretrained(Dinov2Model, source, torch.float32, "DINOv2")
 
 
 # --------------------------------------------------------------------------------------------
@@ -338,12 +326,8 @@ class SpatialBackbone(nn.Module):
             self.enable_gradient_checkpointing()
 
     def enable_gradient_checkpointing(self) -> None:
-        """Recompute each ViT block in the backward pass (non-reentrant, so frozen inputs work)."""
-        kwargs = {"use_reentrant": False}
-        if hasattr(self.vit, "activation_checkpointing_enable"):
-            self.vit.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
-        else:  # transformers 4.x
-            self.vit.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+        """Recompute each ViT block in the backward pass."""
+        enable_activation_checkpointing(self.vit)
 
     def features(self, frames: torch.Tensor) -> torch.Tensor:
         """CLS token after the ViT's final norm: (N, 3, S, S) -> (N, hidden)."""
@@ -364,7 +348,7 @@ class ConvSpatialBackbone(nn.Module):
     on 32 px frames; other sizes are average-pooled to 4 x 4) -> flatten (the map keeps where
     the hands are) -> Linear -> BatchNorm1d -> (N, out_dim).
     With no pretrained DINOv2 offline, a ViT learned from scratch on the CPU demo's budget
-    barely moved (dev pseudo-gloss F1 about 0 after 4 epochs) while this learned (README).
+    barely moved (dev pseudo-gloss F1 about 0 after 4 epochs) while this learned (docs/demo.md).
     """
 
     def __init__(self, cfg: SpatialConfig) -> None:

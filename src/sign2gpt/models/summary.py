@@ -2,7 +2,7 @@
 
 Sizes come from the config; where ``pretrained`` names a local model folder, its
 ``config.json`` is read instead (a hub id is never contacted). The paper's Table 1b for the
-Phoenix14T recipe (SPEC section 4):
+Phoenix14T recipe (docs/method.md#46-parameter-table):
 
 | component | parameters | trainable |
 |---|---|---|
@@ -22,8 +22,11 @@ from pathlib import Path
 from torch import nn
 
 from sign2gpt.config import ModelConfig, SpatialConfig
+from sign2gpt.models.checkpoint import model_type
 from sign2gpt.models.gated_lm import local_lm_config
-from sign2gpt.models.sign2gpt import build_sign2gpt
+from sign2gpt.models.pgp_model import PGPModel
+from sign2gpt.models.stage import Stage, StageModel
+from sign2gpt.models.translation_model import TranslationModel
 
 DECODER = "decoder (LM + gated branches + LoRA + bridge Linear)"
 NAMES = ("spatial", "sign encoder", "PGP head", DECODER, "total")
@@ -80,19 +83,24 @@ def size_sources(cfg: ModelConfig) -> list[str]:
     return lines
 
 
-def parameter_table(cfg: ModelConfig, stage: str = "translate") -> list[ParameterRow]:
-    """Rows spatial, sign encoder, PGP head (stage ``pgp``) or decoder (stage ``translate``),
-    total. The PGP head's count does not depend on the vocabulary (prototypes are a buffer)."""
+def build_on_meta(cfg: ModelConfig, stage: Stage) -> StageModel:
+    """The model of ``stage`` on the meta device: shapes only (no weights, no download)."""
     cfg = dataclasses.replace(cfg, spatial=local_spatial_sizes(cfg.spatial))
     local_lm_config(cfg.lm.pretrained)  # a broken local config.json is reported here
-    model = build_sign2gpt(cfg, stage, num_pseudo_glosses=1, device="meta")
+    return model_type(stage).on_meta(cfg)
+
+
+def parameter_table(cfg: ModelConfig, stage: Stage = "translate") -> list[ParameterRow]:
+    """Rows spatial, sign encoder, PGP head (stage ``pgp``) or decoder (stage ``translate``),
+    total. The PGP head's count does not depend on the vocabulary (prototypes are a buffer)."""
+    model = build_on_meta(cfg, stage)
     parts: list[tuple[str, list[nn.Module]]] = [
-        ("spatial", [model.spatial]),
-        ("sign encoder", [model.sign_encoder]),
+        ("spatial", [model.sign.spatial]),
+        ("sign encoder", [model.sign.encoder]),
     ]
-    if model.pgp_head is not None:
+    if isinstance(model, PGPModel):
         parts.append(("PGP head", [model.pgp_head]))
-    if model.bridge is not None and model.lm is not None:
+    if isinstance(model, TranslationModel):
         parts.append((DECODER, [model.lm, model.bridge]))
     rows = [ParameterRow(name, *_count(modules)) for name, modules in parts]
     rows.append(ParameterRow("total", *_count([model])))

@@ -1,4 +1,4 @@
-"""Writers for the on-disk layouts of the real datasets (SPEC section 7).
+"""Writers for the on-disk layouts of the real datasets (docs/method.md#7-datasets).
 
 phoenix14t:
   annotations/manual/PHOENIX-2014-T.{train,dev,test}.corpus.csv

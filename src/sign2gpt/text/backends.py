@@ -1,6 +1,7 @@
 """Taggers behind one interface: a sentence in, tokens with lemma, native tag and universal POS out.
 
-Backends (SPEC section 2; the paper used spaCy, which no machine here can download):
+Backends (docs/method.md#2-pseudo-glosses; the paper used spaCy, which no machine here can
+download):
 
 - ``hanta``  HanTa, German (``morphmodel_ger.pgz``, STTS tags) and English (``morphmodel_en.pgz``,
   CLAWS5 tags); the models ship inside the HanTa package, so it works offline.

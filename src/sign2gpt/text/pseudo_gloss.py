@@ -1,4 +1,5 @@
-"""Pseudo-glosses (SPEC section 2): the content words of each spoken sentence, made automatically.
+"""Pseudo-glosses (docs/method.md#2-pseudo-glosses): the content words of each spoken sentence,
+made automatically.
 
 A sentence is tagged (``sign2gpt.text.backends``); a token becomes a pseudo-gloss when its
 universal POS is in the configured set (default NOUN NUM ADV PRON PROPN ADJ VERB). The

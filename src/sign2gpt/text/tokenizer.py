@@ -1,4 +1,5 @@
-"""Tokenizer helpers: the XGLM text format and an offline-trained XGLM-like tokenizer.
+"""Tokenizer helpers: the XGLM text format, loading a tokenizer, and an offline-trained
+XGLM-like tokenizer.
 
 The real recipes use XGLM's own SentencePiece tokenizer (``facebook/xglm-1.7B``). Offline, the
 stand-in LM gets a tokenizer trained here with the ``tokenizers`` library that behaves like
@@ -8,8 +9,8 @@ XGLM's where it matters:
 - SentencePiece-style word boundaries (a Metaspace ``▁`` pre-tokenizer and decoder), so
   ``decode(encode(s), skip_special_tokens=True) == s`` for single-spaced text;
 - like ``XGLMTokenizer``, ``tokenizer(text)`` prepends ``</s>`` (XGLM starts every text with
-  ``</s>``); :func:`encode_sentence` builds the full SPEC section 4 format explicitly and works
-  the same with either tokenizer.
+  ``</s>``); :func:`encode_sentence` builds the full text format explicitly
+  (docs/method.md#45-text-format) and works the same with either tokenizer.
 
 Models: BPE for space-separated languages; ``char`` (one token per character, the usual choice
 for Chinese) is BPE with no merges, so both reload as one ``PreTrainedTokenizerFast``.
@@ -20,18 +21,21 @@ from __future__ import annotations
 import string
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal
 
+import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
 
-from sign2gpt.errors import DataError
+from sign2gpt.errors import CheckpointError, DataError
 
 BOS_TOKEN, PAD_TOKEN, EOS_TOKEN, UNK_TOKEN = "<s>", "<pad>", "</s>", "<unk>"
 SPECIAL_TOKENS = [BOS_TOKEN, PAD_TOKEN, EOS_TOKEN, UNK_TOKEN]  # ids 0, 1, 2, 3 as in XGLM
 BOS_ID, PAD_ID, EOS_ID, UNK_ID = 0, 1, 2, 3
 METASPACE = "▁"
-MAX_TEXT_TOKENS = 64  # SPEC section 4: `</s>` + sentence + `</s>`, at most 64 tokens
+MAX_TEXT_TOKENS = 64  # `</s>` + sentence + `</s>`, at most 64 tokens
+IGNORE_INDEX = -100  # label of a position the loss skips (padding), as torch's cross_entropy
 
 # Always in a BPE vocabulary, so words the corpus never spelled (a capitalised lemma, a digit)
 # become known subwords rather than <unk>.
@@ -115,7 +119,8 @@ def train_tokenizer(
 def encode_sentence(
     tokenizer: PreTrainedTokenizerBase, text: str, max_tokens: int = MAX_TEXT_TOKENS
 ) -> list[int]:
-    """SPEC section 4 text format: ``</s>`` + sentence + ``</s>``, at most ``max_tokens`` ids.
+    """The text format (docs/method.md#45-text-format): ``</s>`` + sentence + ``</s>``, at most
+    ``max_tokens`` ids.
 
     A sentence too long is cut at ``max_tokens`` (losing its final ``</s>``), so a model is
     never taught to stop in the middle of a sentence.
@@ -123,3 +128,41 @@ def encode_sentence(
     eos = tokenizer.eos_token_id
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
     return ([eos, *ids, eos])[:max_tokens]
+
+
+def encode_texts(
+    tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_tokens: int = MAX_TEXT_TOKENS
+) -> dict[str, torch.Tensor]:
+    """A batch in the text format: ``input_ids`` and ``attention_mask`` (B, L) hold all tokens
+    but the last, ``labels`` (B, L) all but the first (the input shifted by one, as the loss
+    reads it), padding positions labelled :data:`IGNORE_INDEX`."""
+    eos = tokenizer.eos_token_id
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
+    rows = [encode_sentence(tokenizer, text, max_tokens) for text in texts]
+    width = max(len(r) for r in rows) - 1
+    input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    labels = torch.full((len(rows), width), IGNORE_INDEX, dtype=torch.long)
+    attention_mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        n = len(row) - 1
+        input_ids[i, :n] = torch.tensor(row[:-1])
+        labels[i, :n] = torch.tensor(row[1:])
+        attention_mask[i, :n] = 1
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+
+
+TOKENIZER_CONFIG_FILE = "tokenizer_config.json"  # written by every save_pretrained
+
+
+def load_tokenizer(source: str | Path, what: str = "the tokenizer") -> PreTrainedTokenizerBase:
+    """``AutoTokenizer.from_pretrained(source)`` (a local folder or a hub id); a folder without
+    tokenizer files, or one that cannot be read, is a :class:`CheckpointError` naming it."""
+    from transformers import AutoTokenizer
+
+    path = Path(source)
+    if path.is_dir() and not (path / TOKENIZER_CONFIG_FILE).is_file():
+        raise CheckpointError(f"{path / TOKENIZER_CONFIG_FILE}: missing ({what})")
+    try:
+        return AutoTokenizer.from_pretrained(str(source))
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"{source}: cannot load {what} ({exc})") from None

@@ -1,15 +1,15 @@
-"""The offline stand-in for the frozen pretrained LLM (DESIGN.md, "Offline first").
+"""The offline stand-in for the frozen pretrained LLM (docs/model.md, the offline stand-in).
 
 With no model hub, the embedded default pre-trains a small causal LM of XGLM's architecture on
 the corpus's spoken training sentences, then stages 1 and 2 use it exactly like XGLM-1.7B: frozen,
 loaded by ``XGLMForCausalLM.from_pretrained(folder)`` and ``AutoTokenizer.from_pretrained(folder)``.
 Real recipes name ``facebook/xglm-1.7B`` and never run this.
 
-One run: train a tokenizer (:mod:`sign2gpt.text.tokenizer`), train the LM on the SPEC section 4
-text format (``</s>`` + sentence + ``</s>``) with AdamW and a warm-up + cosine schedule on the
-CPU, and write the folder: ``config.json``, ``generation_config.json``, ``model.safetensors``,
-``tokenizer.json``, ``tokenizer_config.json`` and ``lm_pretrain_report.json``. Deterministic for a
-seed on a given machine and thread count.
+One run: train a tokenizer (:mod:`sign2gpt.text.tokenizer`), train the LM on the text format
+(docs/method.md#45-text-format: ``</s>`` + sentence + ``</s>``) with AdamW and a warm-up + cosine
+schedule on the CPU, and write the folder: ``config.json``, ``generation_config.json``,
+``model.safetensors``, ``tokenizer.json``, ``tokenizer_config.json`` and
+``lm_pretrain_report.json``. Deterministic for a seed on a given machine and thread count.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from sign2gpt.errors import DataError, Sign2GPTError
 from sign2gpt.text.tokenizer import (
     BOS_ID,
     EOS_ID,
+    IGNORE_INDEX,
     PAD_ID,
     encode_sentence,
     resolve_kind,
@@ -43,7 +44,6 @@ from sign2gpt.text.tokenizer import (
 from sign2gpt.train.optim import param_groups
 
 REPORT_NAME = "lm_pretrain_report.json"
-IGNORE_INDEX = -100
 
 
 def build_lm(cfg: LMPretrainConfig, vocab_size: int) -> XGLMForCausalLM:

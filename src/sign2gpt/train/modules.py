@@ -1,9 +1,10 @@
 """Lightning modules of the two training stages.
 
-The wrapped :class:`~sign2gpt.models.sign2gpt.Sign2GPT` owns what is trainable; these modules add
-the optimiser and schedule of SPEC section 5, the dev metric used for model selection, and
-checkpoints that hold only the trainable weights (the frozen backbone and LM are rebuilt from
-their pretrained source, never copied into every checkpoint).
+The wrapped stage model (:class:`~sign2gpt.models.pgp_model.PGPModel` or
+:class:`~sign2gpt.models.translation_model.TranslationModel`) owns what is trainable; these
+modules add the optimiser and schedule (docs/method.md#5-training-recipe), the dev metric used
+for model selection, and training checkpoints that hold only the trainable weights (the frozen
+backbone and LM are rebuilt from their pretrained source, never copied into every checkpoint).
 """
 
 from __future__ import annotations
@@ -16,19 +17,23 @@ import torch
 
 from sign2gpt.config import Config
 from sign2gpt.errors import CheckpointError
-from sign2gpt.evaluate.pgp_metrics import PGPCounts
+from sign2gpt.metrics.pgp import PGPCounts
+from sign2gpt.models.checkpoint import upgrade_keys
+from sign2gpt.models.pgp_model import PGPModel
+from sign2gpt.models.stage import StageModel
+from sign2gpt.models.translation_model import TranslationModel
 from sign2gpt.train.optim import build_adamw
 from sign2gpt.train.schedule import warmup_cosine
 
 MODEL_PREFIX = "model."
 
 
-class Sign2GPTModule(L.LightningModule):
+class StageModule(L.LightningModule):
     """What both stages share: optimiser, schedule, trainable-only checkpoints, export."""
 
     monitor: str = ""
 
-    def __init__(self, model: torch.nn.Module, cfg: Config) -> None:
+    def __init__(self, model: StageModel, cfg: Config) -> None:
         super().__init__()
         self.model = model
         self.cfg = cfg
@@ -76,7 +81,8 @@ class Sign2GPTModule(L.LightningModule):
         checkpoint["sign2gpt_best_score"] = self.best_score
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        saved = checkpoint["state_dict"]
+        weights = {k.removeprefix(MODEL_PREFIX): v for k, v in checkpoint["state_dict"].items()}
+        saved = {MODEL_PREFIX + k: v for k, v in upgrade_keys(weights).items()}
         expected = {MODEL_PREFIX + k for k in self.model.trainable_state_dict()}
         missing = sorted(expected - set(saved))
         unexpected = sorted(set(saved) - expected)
@@ -100,18 +106,19 @@ class Sign2GPTModule(L.LightningModule):
                 self.export_best({**metrics, "epoch": self.current_epoch, "step": self.global_step})
 
 
-class PGPModule(Sign2GPTModule):
+class PGPModule(StageModule):
     """Stage 1: pseudo-gloss pretraining; selected by dev macro F1 (yhat > 0.5)."""
 
     monitor = "val/f1"
+    model: PGPModel
 
-    def __init__(self, model: torch.nn.Module, cfg: Config) -> None:
+    def __init__(self, model: PGPModel, cfg: Config) -> None:
         super().__init__(model, cfg)
         self.val_counts: PGPCounts | None = None
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         z, mask = self.encode(batch)
-        out = self.model.pgp(z, mask, batch["targets"])
+        out = self.model.pseudo_glosses(z, mask, batch["targets"])
         self.log("train/loss", out.loss, prog_bar=True, batch_size=len(batch["ids"]))
         return out.loss
 
@@ -120,7 +127,7 @@ class PGPModule(Sign2GPTModule):
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         z, mask = self.encode(batch)
-        out = self.model.pgp(z, mask, batch["targets"])
+        out = self.model.pseudo_glosses(z, mask, batch["targets"])
         self.log("val/loss", out.loss, sync_dist=True, batch_size=len(batch["ids"]))
         assert self.val_counts is not None
         self.val_counts.update(out.yhat.float(), out.E.float(), batch["targets"])
@@ -133,18 +140,19 @@ class PGPModule(Sign2GPTModule):
         self._maybe_export({f"val/{k}": v for k, v in metrics.items()})
 
 
-class TranslationModule(Sign2GPTModule):
+class TranslationModule(StageModule):
     """Stage 2: translation; selected by dev BLEU-4 of beam search."""
 
     monitor = "val/bleu4"
+    model: TranslationModel
 
-    def __init__(self, model: torch.nn.Module, cfg: Config) -> None:
+    def __init__(self, model: TranslationModel, cfg: Config) -> None:
         super().__init__(model, cfg)
         self.val_outputs: list[tuple[str, str, str]] = []
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         z, mask = self.encode(batch)
-        loss = self.model.translation_loss(
+        loss = self.model.loss(
             z,
             mask,
             batch["input_ids"],
@@ -169,7 +177,7 @@ class TranslationModule(Sign2GPTModule):
         self.val_outputs.extend(zip(batch["ids"], hyps, batch["texts"]))
 
     def on_validation_epoch_end(self) -> None:
-        from sign2gpt.evaluate.metrics import score
+        from sign2gpt.metrics.translation import score
 
         outputs = gather_objects(self.trainer.strategy, self.val_outputs)
         # A clip may be seen twice when the sampler pads ranks to equal length: keep one.
@@ -180,6 +188,15 @@ class TranslationModule(Sign2GPTModule):
         metrics = {f"val/{k}": float(v) for k, v in result.items() if k != "n"}
         self.log_dict(metrics, sync_dist=False, prog_bar=True)
         self._maybe_export(metrics)
+
+
+def lightning_module(model: StageModel, cfg: Config) -> StageModule:
+    """The Lightning module that trains ``model``'s stage."""
+    if isinstance(model, PGPModel):
+        return PGPModule(model, cfg)
+    if isinstance(model, TranslationModel):
+        return TranslationModule(model, cfg)
+    raise TypeError(f"no training stage for {type(model).__name__}")
 
 
 def gather_objects(strategy: Any, items: list) -> list:

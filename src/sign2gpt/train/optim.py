@@ -1,4 +1,4 @@
-"""AdamW with the paper's weight-decay exclusions (SPEC section 5)."""
+"""AdamW with the paper's weight-decay exclusions (docs/method.md#5-training-recipe)."""
 
 from __future__ import annotations
 

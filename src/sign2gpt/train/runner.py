@@ -1,32 +1,61 @@
-"""Wiring of one training stage: config -> model, data, Lightning trainer -> checkpoint folder.
+"""One training stage: recipe -> pipeline, Lightning trainer -> checkpoint folder.
 
 Layout of ``train.out_dir``::
 
     config.yaml          the resolved config of this run
-    checkpoints/         Lightning checkpoints (trainable weights + optimiser), last.ckpt resumes
+    checkpoints/         last.ckpt: trainable weights + optimiser + loop state, to resume
     best/                the best model by the dev metric, as a self-describing folder
     logs/                csv/version_N/metrics.csv and tensorboard/version_N/, one per start
+    DONE                 written when the run finished (JSON: the best dev metric, epochs, steps)
+
+What a re-run does:
+- a finished run (``DONE``) is left as it is and says so, unless asked to continue
+  (``resume="continue"``: on from its last checkpoint, e.g. with more epochs) or to start over
+  (``resume="overwrite"``);
+- an unfinished run resumes from ``checkpoints/last.ckpt`` (written every
+  ``train.checkpoint_every_steps`` steps and at the end), read with weights-only loading: a
+  crafted file cannot run code, it is refused with one line;
+- an unfinished run that stopped before its first checkpoint starts over, says so, and drops
+  the ``best/`` it left behind.
+Only rank 0 writes files and prints.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import pickle
+import shutil
+import time
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint, TQDMProgressBar
+from lightning.pytorch.callbacks import (
+    Callback,
+    LearningRateMonitor,
+    ModelCheckpoint,
+    TQDMProgressBar,
+)
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+from lightning.pytorch.strategies import Strategy
+from lightning.pytorch.utilities import rank_zero_only
 
 from sign2gpt.config import Config, save_config
-from sign2gpt.errors import Sign2GPTError
-from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
+from sign2gpt.errors import CheckpointError, Sign2GPTError
+from sign2gpt.models.checkpoint import METRICS_FILE
+from sign2gpt.pipeline import Pipeline
 from sign2gpt.train.datamodule import SignDataModule
-from sign2gpt.train.modules import PGPModule, Sign2GPTModule, TranslationModule
+from sign2gpt.train.modules import StageModule, lightning_module
 
 log = logging.getLogger(__name__)
+
+DONE = "DONE"
+LAST = "last.ckpt"
+Resume = Literal["auto", "continue", "overwrite"]
 
 
 def resolve_precision(precision: str, accelerator: str) -> str:
@@ -42,7 +71,9 @@ def resolve_precision(precision: str, accelerator: str) -> str:
     return precision
 
 
-def build_strategy(cfg: Config) -> Any:
+def build_strategy(cfg: Config) -> Strategy | str:
+    """The distributed strategy of ``train.strategy``; FSDP needs GPUs (said before anything
+    is written)."""
     strategy = cfg.train.strategy
     if strategy == "fsdp":
         from lightning.pytorch.strategies import FSDPStrategy
@@ -65,128 +96,82 @@ def build_strategy(cfg: Config) -> Any:
     return "auto"
 
 
-def load_tokenizer(cfg: Config) -> Any:
-    from transformers import AutoTokenizer
-
-    source = cfg.model.lm.pretrained
-    if not source:
-        raise Sign2GPTError("model.lm.pretrained is empty: name the LM (hub id or folder)")
-    try:
-        return AutoTokenizer.from_pretrained(source)
-    except (OSError, ValueError) as exc:
-        raise Sign2GPTError(f"{source}: cannot load the tokenizer ({exc})") from None
-
-
-def build_stage_model(cfg: Config, stage: str) -> tuple[torch.nn.Module, Any, Any]:
-    """The model of ``stage`` plus the pseudo-gloss vocabulary and the tokenizer it uses."""
-    from sign2gpt.models.sign2gpt import build_sign2gpt
-    from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
-
-    tokenizer = load_tokenizer(cfg)
-    if stage == "pgp":
-        if not cfg.data.pseudo_glosses:
-            raise Sign2GPTError("data.pseudo_glosses is empty: run `sign2gpt pseudo-gloss` first")
-        vocab = PseudoGlossVocab.load(cfg.data.pseudo_glosses)
-        prototypes = build_prototypes(cfg, vocab, tokenizer)
-        model = build_sign2gpt(
-            cfg.model,
-            stage="pgp",
-            prototypes=prototypes,
-            num_pseudo_glosses=len(vocab.vocab),
-            data=cfg.data,
+def check_devices(cfg: Config) -> None:
+    """Settings this machine cannot run, as one line before anything is written."""
+    train = cfg.train
+    cpu = train.accelerator == "cpu" or not torch.cuda.is_available()
+    if train.strategy == "fsdp" and cpu:
+        raise Sign2GPTError(
+            "train.strategy=fsdp needs CUDA GPUs (none here, or train.accelerator=cpu): use "
+            "train.strategy=ddp or auto"
         )
-        return model, vocab, tokenizer
-    model = build_sign2gpt(cfg.model, stage="translate", tokenizer=tokenizer, data=cfg.data)
-    if cfg.train.init_from:
-        from sign2gpt.models.checkpoint import read_trainable_weights
-
-        model.load_stage1(read_trainable_weights(cfg.train.init_from))
-    if cfg.data.features:
-        if not cfg.train.init_from:
-            raise Sign2GPTError(
-                "data.features needs train.init_from: the stage-1 checkpoint that made the "
-                "features (its sign model is kept, frozen, so the result still reads video)"
-            )
-        # Sign(Z)2GPT: the sign model that produced the cached features stays frozen.
-        model.spatial.requires_grad_(False)
-        model.sign_encoder.requires_grad_(False)
-    return model, None, tokenizer
 
 
-def feature_datamodule(cfg: Config, tokenizer: Any) -> SignDataModule:
-    """Stage 2 on cached features: no frame is read, no backbone or encoder runs."""
-    from sign2gpt.data.features import CachedFeatureDataset, collate_features
+class RunFolder:
+    """The files of one run folder and what they say about its state."""
 
-    datasets = {
-        split: CachedFeatureDataset(
-            cfg.data.features, split, train=split == "train", seed=cfg.train.seed
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.checkpoints = out_dir / "checkpoints"
+        self.last = self.checkpoints / LAST
+        self.best = out_dir / "best"
+        self.done = out_dir / DONE
+
+    @property
+    def finished(self) -> bool:
+        return self.done.is_file()
+
+    def summary(self) -> str:
+        try:
+            info = json.loads(self.done.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return ""
+        return ", ".join(f"{k} {v}" for k, v in info.items())
+
+    def clear(self) -> None:
+        """Everything a run writes (``--overwrite``)."""
+        for path in (self.checkpoints, self.best, self.out_dir / "logs"):
+            shutil.rmtree(path, ignore_errors=True)
+        for path in (self.done, self.out_dir / "config.yaml"):
+            path.unlink(missing_ok=True)
+
+    def drop_stale(self) -> bool:
+        """A run that stopped before its first checkpoint: drop what it left that a new start
+        would mistake for its own (best/, stray checkpoints). True when there was any."""
+        stale = self.best.is_dir() or (
+            self.checkpoints.is_dir() and any(self.checkpoints.iterdir())
         )
-        for split in ("train", "dev")
-    }
-    return SignDataModule(
-        cfg, "translate", tokenizer=tokenizer, datasets=datasets, base_collate=collate_features
-    )
+        shutil.rmtree(self.best, ignore_errors=True)
+        shutil.rmtree(self.checkpoints, ignore_errors=True)
+        return stale
 
 
-def build_prototypes(cfg: Config, vocab: PseudoGlossVocab, tokenizer: Any) -> torch.Tensor:
-    """The frozen (V, P) prototypes of ``model.pgp_head.prototypes``: the LM's input embeddings
-    (``lm``), word vectors from the training sentences (``cooccurrence``) or a fastText file.
-    Warns when some prototypes are near-identical: the head cannot tell those words apart."""
-    from sign2gpt.models.pgp_head import (
-        COOCCURRENCE_DIM,
-        NEAR_DUPLICATE_COS,
-        cooccurrence_prototypes,
-        lm_embedding_prototypes,
-        load_fasttext_prototypes,
-        near_duplicate_prototypes,
-    )
+class FinalCheckpoint(Callback):
+    """Writes ``last.ckpt`` once more when training ends: Lightning writes a final one only
+    when no periodic one was written, so a resumed finished run would otherwise redo its tail."""
 
-    head = cfg.model.pgp_head
-    if head.prototypes == "lm":
-        from sign2gpt.models.gated_lm import load_lm
+    def __init__(self, path: Path) -> None:
+        self.path = path
 
-        lm = load_lm(cfg.model.lm, device="cpu")
-        with torch.no_grad():
-            prototypes = lm_embedding_prototypes(lm.get_input_embeddings(), tokenizer, vocab.vocab)
-        prototypes = prototypes.float()
-    elif head.prototypes == "cooccurrence":
-        train = [vocab.clips[c] for c, split in vocab.splits.items() if split == "train"]
-        prototypes = cooccurrence_prototypes(
-            train, vocab.vocab, head.prototype_dim or COOCCURRENCE_DIM
-        )
-    else:
-        prototypes = load_fasttext_prototypes(head.prototypes, vocab.vocab)
-    pairs = near_duplicate_prototypes(prototypes, vocab.vocab)
-    if pairs:
-        shown = ", ".join(f"{a}/{b} {c:.3f}" for a, b, c in pairs[:5])
-        log.warning(
-            "%d pairs of pseudo-glosses have near-identical prototypes (cos >= %.2f; %s): the "
-            "PGP head cannot tell them apart. fastText vectors or "
-            "model.pgp_head.prototypes=cooccurrence give each word its own direction.",
-            len(pairs),
-            NEAR_DUPLICATE_COS,
-            shown,
-        )
-    return prototypes
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        trainer.save_checkpoint(self.path)
 
 
 def make_trainer(
-    cfg: Config, module: Sign2GPTModule, out_dir: Path, callbacks: list | None = None
+    cfg: Config,
+    module: StageModule,
+    out_dir: Path,
+    callbacks: Sequence[Callback] = (),
+    verbose: bool = False,
 ) -> L.Trainer:
     train = cfg.train
-    best = ModelCheckpoint(
-        dirpath=out_dir / "checkpoints",
-        filename="best-{epoch}",
-        monitor=module.monitor,
-        mode="max",
-        save_top_k=1,
-    )
+    folder = RunFolder(out_dir)
     # last.ckpt every `checkpoint_every_steps` steps: a killed run loses at most that many.
     periodic = ModelCheckpoint(
-        dirpath=out_dir / "checkpoints",
+        dirpath=folder.checkpoints,
         save_top_k=0,
         save_last=True,
-        every_n_train_steps=max(1, train.checkpoint_every_steps),
+        every_n_train_steps=train.checkpoint_every_steps,
     )
     # A new version_N folder per (re)start: a resumed run never overwrites the earlier logs.
     loggers = [
@@ -206,56 +191,68 @@ def make_trainer(
         log_every_n_steps=train.log_every_steps,
         limit_val_batches=train.limit_val_batches,
         callbacks=[
-            best,
             periodic,
+            FinalCheckpoint(folder.last),
             LearningRateMonitor("step"),
             TQDMProgressBar(refresh_rate=5),
-            *(callbacks or []),
+            *callbacks,
         ],
         logger=loggers,
         use_distributed_sampler=False,  # LengthBucketSampler shards by itself
         num_sanity_val_steps=0,
-        enable_model_summary=False,
+        enable_model_summary=verbose,
         default_root_dir=out_dir,
     )
 
 
-def run_stage(
+def quiet_lightning(verbose: bool) -> None:
+    """Lightning's start-up notices (accelerators available, tips, batch limits) only with
+    ``verbose``; its warnings and errors always."""
+    level = logging.INFO if verbose else logging.WARNING
+    for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
+        logging.getLogger(name).setLevel(level)
+
+
+def _say(message: str) -> None:
+    if rank_zero_only.rank == 0:
+        print(message, flush=True)
+
+
+def run_training(
     cfg: Config,
-    stage: str,
-    datamodule: L.LightningDataModule | None = None,
-    model: torch.nn.Module | None = None,
-    callbacks: list | None = None,
+    resume: Resume = "auto",
+    callbacks: Sequence[Callback] = (),
+    verbose: bool = False,
 ) -> Path:
-    """Train one stage; returns the folder of the best checkpoint (``out_dir/best``)."""
-    from sign2gpt.models.checkpoint import save_checkpoint
-
-    if stage not in ("pgp", "translate"):
-        raise Sign2GPTError(f"unknown stage {stage!r}")
-    cfg.train.stage = stage  # type: ignore[assignment]
-    L.seed_everything(cfg.train.seed, workers=True, verbose=False)
+    """Train the stage ``cfg.train.stage`` names; returns the best checkpoint folder
+    (``out_dir/best``). See the module docstring for what a re-run does."""
+    quiet_lightning(verbose)
+    check_devices(cfg)
     out_dir = Path(cfg.train.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    save_config(cfg, out_dir / "config.yaml")
+    folder = RunFolder(out_dir)
+    if folder.finished and resume == "auto":
+        _say(
+            f"{out_dir}: finished already ({folder.summary()}); nothing to do "
+            "(--continue trains on from its last checkpoint, --overwrite starts over)"
+        )
+        return folder.best
+    L.seed_everything(cfg.train.seed, workers=True, verbose=False)
+    pipeline = Pipeline.for_training(cfg)  # fails on a bad input before anything is written
+    module = lightning_module(pipeline.model, cfg)
+    datamodule = SignDataModule(pipeline)
 
-    built_model, vocab, tokenizer = build_stage_model(cfg, stage)
-    model = model or built_model
-    module = (PGPModule if stage == "pgp" else TranslationModule)(model, cfg)
-
-    best_dir = out_dir / "best"
+    ckpt_path = _prepare_folder(folder, cfg, resume)
+    metrics_seen: dict[str, float] = {}
 
     def export_best(metrics: dict[str, float]) -> None:
-        save_checkpoint(best_dir, model, cfg, tokenizer=tokenizer, vocab=vocab, metrics=metrics)
+        metrics_seen.update(metrics)
+        pipeline.model.save(
+            folder.best, cfg, tokenizer=pipeline.tokenizer, vocab=pipeline.vocab, metrics=metrics
+        )
 
     module.export_best = export_best
-    if datamodule is None and cfg.data.features and stage == "translate":
-        datamodule = feature_datamodule(cfg, tokenizer)
-    datamodule = datamodule or SignDataModule(cfg, stage, vocab=vocab, tokenizer=tokenizer)
-    trainer = make_trainer(cfg, module, out_dir, callbacks)
-    last = out_dir / "checkpoints" / "last.ckpt"
-    ckpt_path = str(last) if cfg.train.resume and last.is_file() else None
-    if ckpt_path:
-        print(f"resuming from {last}")
+    trainer = make_trainer(cfg, module, out_dir, callbacks, verbose)
+    start = time.perf_counter()
     with warnings.catch_warnings():
         # Lightning warns that few workers are used and that a small dataset logs rarely.
         warnings.filterwarnings("ignore", message=".*does not have many workers.*")
@@ -263,8 +260,55 @@ def run_stage(
         # The frozen backbone / LM stay in eval mode on purpose (no dropout in frozen parts).
         warnings.filterwarnings("ignore", message=".*module\\(s\\) in eval mode.*")
         warnings.filterwarnings("ignore", message=".*treespec, LeafSpec.*")
-        trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
-    if not best_dir.is_dir():
-        # No validation ran (e.g. max_steps reached first): export what we have.
-        export_best({module.monitor: float("nan"), "step": trainer.global_step})
-    return best_dir
+        warnings.filterwarnings("ignore", message=".*`ckpt_path`, callbacks used to create.*")
+        try:
+            trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
+        except pickle.UnpicklingError as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+            raise CheckpointError(
+                f"{ckpt_path}: refused (weights-only loading allows tensors and plain values, "
+                f"and this file holds more: {reason}); delete it or use --overwrite"
+            ) from None
+    if trainer.is_global_zero:
+        if not folder.best.is_dir():
+            # No validation ran (e.g. max_steps reached first): export what we have.
+            export_best({module.monitor: float("nan"), "step": trainer.global_step})
+        info = {
+            module.monitor: _best_score(folder.best, module.monitor),
+            "epochs": trainer.current_epoch,
+            "steps": trainer.global_step,
+            "seconds": round(time.perf_counter() - start, 1),
+        }
+        folder.done.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    return folder.best
+
+
+def _best_score(best: Path, monitor: str) -> float | None:
+    try:
+        return json.loads((best / METRICS_FILE).read_text()).get(monitor)
+    except (OSError, ValueError):
+        return None
+
+
+def _prepare_folder(folder: RunFolder, cfg: Config, resume: Resume) -> str | None:
+    """Make the run folder ready; the checkpoint to resume from, if any."""
+    out_dir = folder.out_dir
+    if resume == "overwrite" and rank_zero_only.rank == 0:
+        folder.clear()
+    resuming = cfg.train.resume and resume != "overwrite" and folder.last.is_file()
+    if rank_zero_only.rank == 0:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        folder.done.unlink(missing_ok=True)
+        had_checkpoint = folder.last.is_file()
+        if not resuming and resume != "overwrite" and folder.drop_stale():
+            why = (
+                "train.resume is false"
+                if had_checkpoint
+                else "no checkpoint to resume from: the earlier run stopped before its first one"
+            )
+            _say(f"{out_dir}: {why}; starting over")
+        save_config(cfg, out_dir / "config.yaml")
+    if resuming:
+        _say(f"resuming from {folder.last}")
+        return str(folder.last)
+    return None

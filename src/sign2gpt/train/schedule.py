@@ -1,4 +1,4 @@
-"""Learning-rate schedule of SPEC section 5, stepped per iteration.
+"""Learning-rate schedule of docs/method.md#5-training-recipe, stepped per iteration.
 
 Linear warm-up from ``lr * min_ratio`` to ``lr`` over the warm-up steps, then a cosine from
 ``lr`` down to ``lr * min_ratio`` at the last step (the paper: from lr/100, down to lr/100).

@@ -1,4 +1,5 @@
-"""Translation scores exactly as SPEC section 6: corpus BLEU-1..4 (sacreBLEU) and ROUGE-L.
+"""Translation scores exactly as docs/method.md#6-evaluation-protocol: corpus BLEU-1..4
+(sacreBLEU) and ROUGE-L.
 
 Published SLT numbers move by several BLEU points with the scoring code, so every setting is
 explicit here and :func:`settings` returns the sentence printed beside the scores.
@@ -126,7 +127,8 @@ def rouge_l(hyps: Sequence[str], refs: Sequence[str], lang: str) -> float:
 
 
 def score(hyps: Sequence[str], refs: Sequence[str], lang: str) -> dict[str, float | int]:
-    """All scores of SPEC section 6: ``bleu1..bleu4``, ``rouge_l`` (0..100) and ``n`` sentences.
+    """All scores of docs/method.md#6-evaluation-protocol: ``bleu1..bleu4``, ``rouge_l``
+    (0..100) and ``n`` sentences.
 
     Empty hypotheses are allowed (they score 0); the counts must match.
     """

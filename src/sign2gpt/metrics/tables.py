@@ -1,4 +1,4 @@
-"""Plain-text tables of results, for the terminal and the README."""
+"""Plain-text tables of results, for the terminal and the docs."""
 
 from __future__ import annotations
 

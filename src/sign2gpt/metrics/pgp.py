@@ -1,4 +1,4 @@
-"""Pseudo-gloss prediction metrics of stage 1 (SPEC section 3).
+"""Pseudo-gloss prediction metrics of stage 1 (docs/method.md#3-stage-1-pseudo-gloss-pretraining).
 
 - Model selection: macro F1 of ``yhat > 0.5`` over the pseudo-gloss classes that occur in the
   targets or the predictions of the split (a class never seen and never predicted says nothing).

@@ -11,7 +11,7 @@ import sacrebleu
 
 from sign2gpt.cli import main
 from sign2gpt.errors import DataError
-from sign2gpt.evaluate.metrics import (
+from sign2gpt.metrics.translation import (
     SETTINGS,
     corpus_bleu,
     lcs_length,

@@ -1,15 +1,25 @@
-"""Tiny language models and model configs for the model tests: an XGLM-architecture LM and an
-XGLM-like tokenizer trained here, saved with save_pretrained to a temporary folder and loaded
-back (nothing is downloaded)."""
+"""The tiny configurations every test builds on, in one place (fixtures made from them are in
+conftest.py): an XGLM-architecture LM and an XGLM-like tokenizer trained here, saved with
+save_pretrained to a temporary folder and loaded back (nothing is downloaded); tiny spatial,
+sign-encoder, data and model configs; the tiny recipe of the command-line tests."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 from transformers import PreTrainedTokenizerFast, XGLMConfig, XGLMForCausalLM
 
-from sign2gpt.config import LMConfig, LoraConfig, ModelConfig, SignEncoderConfig, SpatialConfig
+from sign2gpt.config import (
+    DataConfig,
+    LMConfig,
+    LMPretrainConfig,
+    LoraConfig,
+    ModelConfig,
+    SignEncoderConfig,
+    SpatialConfig,
+)
 from sign2gpt.text.tokenizer import train_tokenizer
 
 SENTENCES = [
@@ -67,19 +77,54 @@ def lm_config(folder: Path | str = "", lora_dropout: float = 0.0) -> LMConfig:
     )
 
 
+# A ViT of 2 blocks on 16 px frames (2 x 2 patches of 8 px), LoRA in its last block.
+SPATIAL = SpatialConfig(
+    hidden_size=32,
+    num_layers=2,
+    num_heads=2,
+    patch_size=8,
+    pretrain_image_size=32,
+    lora_blocks=[1],
+    lora=LoraConfig(rank=4, alpha=4.0, dropout=0.1),
+    out_dim=16,
+)
+
+# Four blocks, layer-scale 1 (not 1e-5) so that far-away influence is visible in float32.
+SIGN_ENCODER = SignEncoderConfig(
+    dim=32,
+    num_blocks=4,
+    num_heads=4,
+    mlp_dim=64,
+    dropout=0.0,
+    drop_path=0.1,
+    layer_scale_init=1.0,
+    window=7,
+    downsample_after=[2],
+)
+
+# Frames stored at 32 px, cropped to 24; at most 8 sampled frames per clip.
+DATA = DataConfig(image_size=24, store_size=32, max_frames=8)
+
+# The stand-in LM of the lm-pretrain tests: one layer, trained in about a second.
+LM_PRETRAIN_SETTINGS = dict(
+    vocab_size=200,
+    d_model=32,
+    num_layers=1,
+    attention_heads=2,
+    ffn_dim=64,
+    epochs=30,
+    batch_size=8,
+    lr=1e-2,
+    dropout=0.0,
+    seed=3,
+)
+LM_PRETRAIN = LMPretrainConfig(**LM_PRETRAIN_SETTINGS)
+
+
 def model_config(lm_folder: Path | str = "") -> ModelConfig:
-    """Every part tiny: 16 px frames (2 x 2 patches of 8 px), 16-d sign features, 32-d LM."""
+    """Every part tiny and deterministic: 16 px frames, 16-d sign features, 32-d LM."""
     return ModelConfig(
-        spatial=SpatialConfig(
-            hidden_size=32,
-            num_layers=2,
-            num_heads=2,
-            patch_size=8,
-            pretrain_image_size=32,
-            lora_blocks=[1],
-            lora=LoraConfig(dropout=0.0),
-            out_dim=16,
-        ),
+        spatial=replace(SPATIAL, lora=LoraConfig(dropout=0.0)),
         sign_encoder=SignEncoderConfig(
             dim=16,
             num_blocks=2,
@@ -91,6 +136,34 @@ def model_config(lm_folder: Path | str = "") -> ModelConfig:
         ),
         lm=lm_config(lm_folder),
     )
+
+
+def tiny_recipe(base: Path) -> str:
+    """The recipe of the command-line tests: the demo recipe (``base``) shrunk to seconds."""
+    return f"""\
+base: {base}
+data:
+  store_size: 48
+  image_size: 32
+  batch_size: 8
+  eval_batch_size: 16
+  num_workers: 0
+model:
+  spatial:
+    hidden_size: 32
+    num_layers: 2
+    num_heads: 2
+    patch_size: 16
+    pretrain_image_size: 32
+    lora_blocks: [1]
+    out_dim: 32
+  sign_encoder: {{dim: 32, num_blocks: 2, num_heads: 2, mlp_dim: 64}}
+train:
+  epochs: 1
+  num_beams: 2
+  max_new_tokens: 12
+lm_pretrain: {{d_model: 32, num_layers: 1, attention_heads: 2, ffn_dim: 64, epochs: 2}}
+"""
 
 
 def randomise_(module: torch.nn.Module, seed: int = 0, std: float = 0.3) -> None:

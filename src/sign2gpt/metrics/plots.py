@@ -1,14 +1,16 @@
-"""The localisation map E of a clip as a picture, like the paper's Figure 4.
-
-Rows are pseudo-glosses (the clip's true ones first, then the strongest false ones), columns are
-the encoder's time steps; under it, a strip of the frames the model saw.
+"""Pictures of results. The localisation map E of a clip, like the paper's Figure 4: rows are
+pseudo-glosses (the clip's true ones first, then the strongest others), columns the encoder's
+time steps; under it, a strip of the frames the model saw.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+SHOWN_ROWS = 8  # pseudo-glosses drawn per clip: its own first, then the strongest others
 
 
 def plot_localisation(
@@ -73,3 +75,21 @@ def plot_localisation(
     fig.savefig(out_path, dpi=110)
     plt.close(fig)
     return out_path
+
+
+def plot_clip_localisation(
+    E: np.ndarray,
+    names: list[str],
+    pictures: np.ndarray,
+    title: str,
+    out_path: str | Path,
+    true_rows: Sequence[int] = (),
+    spans: list[tuple[str, float, float]] | None = None,
+) -> Path:
+    """:func:`plot_localisation` of one clip with the rows chosen for it: the clip's own
+    pseudo-glosses (``true_rows``, marked *), then the strongest others, :data:`SHOWN_ROWS` in
+    all (at least 3 others)."""
+    true = [int(r) for r in true_rows]
+    strongest = [int(v) for v in np.argsort(-E.max(0)) if int(v) not in true]
+    rows = true + strongest[: max(3, SHOWN_ROWS - len(true))]
+    return plot_localisation(E, names, rows, pictures, title, out_path, set(true), spans)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from sign2gpt.evaluate.localisation import SpanLocalisation, gloss_names_word
-from sign2gpt.evaluate.pgp_metrics import PGPCounts, never_found, write_per_class
+from sign2gpt.metrics.localisation import SpanLocalisation, gloss_names_word
+from sign2gpt.metrics.pgp import PGPCounts, never_found, write_per_class
 
 
 def test_macro_f1_and_localisation_counts_by_hand():

@@ -1,0 +1,137 @@
+"""What both stage models share: the sign model, and which weights are theirs to save.
+
+The two stages are two types, :class:`~sign2gpt.models.pgp_model.PGPModel` (stage 1) and
+:class:`~sign2gpt.models.translation_model.TranslationModel` (stage 2), each built around a
+:class:`~sign2gpt.models.sign_model.SignModel`. The stage's name (``pgp`` / ``translate``, what a
+recipe's ``train.stage`` says) is the class attribute ``STAGE``: the one place where the string
+meets the type.
+
+What is saved. The frozen pretrained models (the DINOv2 ViT under ``sign.spatial.vit.``, the LM
+under ``lm.lm.``) are referenced by name or path in the config and rebuilt from there;
+everything else (LoRA, projections, BatchNorm statistics, sign encoder, PGP head with its
+prototypes, bridge, gates and adapters) is the model's *trainable state dict*, what a
+checkpoint stores.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
+
+import torch
+from torch import nn
+
+from sign2gpt.config import Config, ModelConfig
+from sign2gpt.errors import CheckpointError
+from sign2gpt.models.sign_model import SignModel
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+    from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
+
+Stage = Literal["pgp", "translate"]
+S = TypeVar("S", bound="StageModel")
+
+
+class StageModel(nn.Module):
+    """A sign model with a stage's head; see the module docstring."""
+
+    STAGE: ClassVar[Stage]
+
+    def __init__(self, cfg: ModelConfig, sign: SignModel) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.sign = sign
+
+    def encode(
+        self, frames: torch.Tensor, lengths: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Packed frames (sum T_i, 3, S, S) + lengths (B,) -> Z (B, T', D), mask (B, T')."""
+        return self.sign(frames, lengths)
+
+    # ---- what is saved ------------------------------------------------------------------
+    def frozen_prefixes(self) -> tuple[str, ...]:
+        """State-dict prefixes of the frozen pretrained models (rebuilt, never saved)."""
+        return tuple("sign." + p for p in self.sign.frozen_prefixes())
+
+    def trainable_state_dict(self) -> dict[str, torch.Tensor]:
+        """Every parameter and persistent buffer outside the frozen pretrained models, as
+        tensors sharing storage with the model."""
+        frozen = self.frozen_prefixes()
+        return {k: v for k, v in self.state_dict().items() if not k.startswith(frozen)}
+
+    def load_trainable_state_dict(
+        self, state_dict: dict[str, torch.Tensor], source: str = "state dict"
+    ) -> None:
+        """Strict: every trainable key present with its shape, no unknown key."""
+        own = self.trainable_state_dict()
+        check_keys(own, state_dict, source)
+        copy_into(own, state_dict)
+
+    def save(
+        self,
+        folder: str | Path,
+        cfg: Config,
+        tokenizer: PreTrainedTokenizerBase | None = None,
+        vocab: PseudoGlossVocab | None = None,
+        metrics: dict[str, object] | None = None,
+    ) -> Path:
+        """Write this model as a checkpoint folder (see :mod:`sign2gpt.models.checkpoint`)."""
+        from sign2gpt.models.checkpoint import save_checkpoint
+
+        return save_checkpoint(folder, self, cfg, tokenizer, vocab, metrics)
+
+    @classmethod
+    def rebuild(
+        cls: type[S], cfg: ModelConfig, weights: dict[str, torch.Tensor], folder: Path
+    ) -> S:
+        """The architecture of a checkpoint folder, ready for its ``weights`` (what else the
+        folder holds that the model needs: the tokenizer, the prototypes' shape)."""
+        raise NotImplementedError
+
+    @classmethod
+    def on_meta(cls: type[S], cfg: ModelConfig) -> S:
+        """The architecture of ``cfg`` on the meta device (shapes only: the parameter table)."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_checkpoint(cls: type[S], folder: str | Path, device: str = "cpu") -> S:
+        """The model of a checkpoint folder, in eval mode on ``device``; a folder of the other
+        stage is a :class:`CheckpointError`."""
+        from sign2gpt.models.checkpoint import load_checkpoint
+
+        model, _ = load_checkpoint(folder, device)
+        if not isinstance(model, cls):
+            raise CheckpointError(
+                f"{folder}: a {model.STAGE} checkpoint, not a {cls.STAGE} one ({cls.__name__})"
+            )
+        return model
+
+
+def check_keys(own: dict[str, torch.Tensor], given: dict[str, torch.Tensor], source: str) -> None:
+    """A :class:`CheckpointError` listing missing, unexpected and reshaped keys, if any."""
+    missing = sorted(set(own) - set(given))
+    unexpected = sorted(set(given) - set(own))
+    shapes = sorted(
+        f"{k} {tuple(given[k].shape)} vs {tuple(own[k].shape)}"
+        for k in set(own) & set(given)
+        if tuple(own[k].shape) != tuple(given[k].shape)
+    )
+    problems = [
+        f"{len(items)} {what} (e.g. {', '.join(items[:2])})"
+        for what, items in (
+            ("missing", missing),
+            ("unexpected", unexpected),
+            ("with another shape", shapes),
+        )
+        if items
+    ]
+    if problems:
+        raise CheckpointError(f"{source}: weights do not match the model: {'; '.join(problems)}")
+
+
+@torch.no_grad()
+def copy_into(own: dict[str, torch.Tensor], given: dict[str, torch.Tensor]) -> None:
+    for key, target in own.items():
+        target.copy_(given[key].to(device=target.device, dtype=target.dtype))

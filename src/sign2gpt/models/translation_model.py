@@ -1,0 +1,149 @@
+"""Stage 2, translation (docs/method.md#1-pipeline): the sign model, the bridge and the gated LM.
+
+frames -> SignModel -> Z (B, T', D) -> Bridge -> sign memory (B, T', d_lm) -> GatedLM
+-> logits (teacher forcing) or beam search -> sentence
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import torch
+from transformers import PreTrainedTokenizerBase
+
+from sign2gpt.config import ModelConfig
+from sign2gpt.errors import CheckpointError, Sign2GPTError
+from sign2gpt.models.bridge import Bridge
+from sign2gpt.models.gated_lm import GatedLM, load_lm
+from sign2gpt.models.sign_model import SignModel, build_sign_model
+from sign2gpt.models.stage import StageModel, check_keys, copy_into
+from sign2gpt.text.tokenizer import load_tokenizer
+
+
+class TranslationModel(StageModel):
+    """``.sign``, ``.bridge``, ``.lm`` (a :class:`GatedLM`); ``.tokenizer`` decodes."""
+
+    STAGE = "translate"
+
+    def __init__(
+        self,
+        cfg: ModelConfig,
+        sign: SignModel,
+        bridge: Bridge,
+        lm: GatedLM,
+        tokenizer: PreTrainedTokenizerBase | None = None,
+    ) -> None:
+        super().__init__(cfg, sign)
+        self.bridge = bridge
+        self.lm = lm
+        self.tokenizer = tokenizer  # a plain attribute: decodes the generated ids
+
+    def frozen_prefixes(self) -> tuple[str, ...]:
+        return (*super().frozen_prefixes(), "lm.lm.")
+
+    def loss(
+        self,
+        z: torch.Tensor,
+        mask: torch.Tensor,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        labels: torch.Tensor,
+        label_smoothing: float = 0.0,
+    ) -> torch.Tensor:
+        """Mean cross-entropy of the (already shifted) ``labels``, EOS included, -100 ignored."""
+        out = self.lm(input_ids, attention_mask, self.bridge(z), mask, labels, label_smoothing)
+        assert out.loss is not None
+        return out.loss
+
+    def special_ids(self) -> tuple[int, int, int]:
+        """(start, eos, pad): the text format starts with ``</s>``
+        (docs/method.md#45-text-format)."""
+        start, eos, pad = self.lm.special_ids()
+        tok = self.tokenizer
+        if tok is not None and tok.eos_token_id is not None:
+            start = eos = int(tok.eos_token_id)
+            pad = int(tok.pad_token_id) if tok.pad_token_id is not None else eos
+        return start, eos, pad
+
+    @torch.no_grad()
+    def generate_ids(
+        self, z: torch.Tensor, mask: torch.Tensor, num_beams: int = 4, max_new_tokens: int = 64
+    ) -> torch.Tensor:
+        """Beam search: generated ids (B, L) after the start token."""
+        start, eos, pad = self.special_ids()
+        return self.lm.generate(
+            self.bridge(z),
+            mask,
+            num_beams=num_beams,
+            max_new_tokens=max_new_tokens,
+            start_token_id=start,
+            eos_token_id=eos,
+            pad_token_id=pad,
+        )
+
+    def decode(self, ids: list[int]) -> str:
+        """Text of one generated row, cut at the first ``</s>``."""
+        if self.tokenizer is None:
+            raise Sign2GPTError("the model has no tokenizer to decode with")
+        _, eos, _ = self.special_ids()
+        if eos in ids:
+            ids = ids[: ids.index(eos)]
+        return self.tokenizer.decode(ids, skip_special_tokens=True).strip()
+
+    def translate(
+        self, z: torch.Tensor, mask: torch.Tensor, num_beams: int = 4, max_new_tokens: int = 64
+    ) -> list[str]:
+        """Sentences for the sign features Z (B, T', D) with mask (B, T')."""
+        ids = self.generate_ids(z, mask, num_beams=num_beams, max_new_tokens=max_new_tokens)
+        return [self.decode(row) for row in ids.tolist()]
+
+    def load_sign_model(
+        self, state_dict: dict[str, torch.Tensor], source: str = "stage-1 weights"
+    ) -> None:
+        """Take the sign model (spatial part and encoder) of a stage-1 trainable state dict;
+        its PGP head is dropped. Every trainable key of this model's sign model must be there."""
+        unknown = sorted(k for k in state_dict if not k.startswith(("sign.", "pgp_head.")))
+        if unknown:
+            raise CheckpointError(
+                f"{source}: not a stage-1 state dict ({len(unknown)} keys outside the sign model "
+                f"and the PGP head, e.g. {unknown[:2]})"
+            )
+        given = {k: v for k, v in state_dict.items() if k.startswith("sign.")}
+        frozen = self.frozen_prefixes()
+        trained_frozen = sorted(k for k in given if k.startswith(frozen))
+        if trained_frozen:
+            raise CheckpointError(
+                f"{source}: the stage-1 model trained its backbone ({trained_frozen[0]} ...) but "
+                "this config freezes it: set model.spatial.train_backbone: true for stage 2 too"
+            )
+        own = {k: v for k, v in self.trainable_state_dict().items() if k.startswith("sign.")}
+        check_keys(own, given, source)
+        copy_into(own, given)
+
+    @classmethod
+    def rebuild(
+        cls, cfg: ModelConfig, weights: dict[str, torch.Tensor], folder: Path
+    ) -> TranslationModel:
+        return cls.build(cfg, tokenizer=load_tokenizer(folder, "the checkpoint's tokenizer"))
+
+    @classmethod
+    def on_meta(cls, cfg: ModelConfig) -> TranslationModel:
+        return cls.build(cfg, meta=True)
+
+    @classmethod
+    def build(
+        cls,
+        cfg: ModelConfig,
+        tokenizer: PreTrainedTokenizerBase | None = None,
+        load_weights: bool = True,
+        meta: bool = False,
+    ) -> TranslationModel:
+        """The stage-2 model of ``cfg``: the frozen LM from ``model.lm.pretrained`` (``meta``:
+        the architecture only, nothing read or downloaded), ``tokenizer`` kept for decoding."""
+        sign = build_sign_model(cfg, load_weights=load_weights, meta=meta)
+        frozen = load_lm(cfg.lm, device="meta" if meta else "cpu", load_weights=load_weights)
+        lm = GatedLM(frozen, cfg.lm)
+        with torch.device("meta") if meta else contextlib.nullcontext():
+            bridge = Bridge(cfg.bridge, cfg.sign_encoder.dim, lm.d_model)
+        return cls(cfg, sign, bridge, lm, tokenizer)

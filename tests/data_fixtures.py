@@ -7,8 +7,14 @@ test can tell which frame it got back after resizing and JPEG compression.
 
 from __future__ import annotations
 
+import functools
 import io
+import os
 import pickle
+import struct
+import subprocess
+import tempfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,3 +188,124 @@ def video_frames(clip: int, num_frames: int, height: int = 32, width: int = 32) 
         frames[i] = 10 * (i % 26)
     frames[:, :4, :4] = 40 * (clip % 6)
     return frames
+
+
+# --------------------------------------------------------------------------------------------
+# hostile files: decompression bombs made from a few bytes, and runs in a guarded subprocess
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A valid all-black PNG of width x height, 1-bit grey: tens of KB on disk for a 20000 x
+    20000 image, which OpenCV decodes to 1.2 GB of BGR (and as much again as RGB)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    row = b"\x00" * (1 + (width + 7) // 8)  # filter byte + zero bits
+    deflate = zlib.compressobj(9)
+    idat = b"".join(deflate.compress(row) for _ in range(height)) + deflate.flush()
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", ihdr)
+        + _png_chunk(b"IDAT", idat)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def png_with_size(width: int, height: int) -> bytes:
+    """A 2x2 PNG whose IHDR is patched to declare width x height (CRC recomputed): OpenCV
+    refuses a 50000 x 50000 one with a cv2.error."""
+    data = bytearray(encode(frame_pixels(0, 0, 2, 2), "PNG"))
+    assert data[12:16] == b"IHDR"
+    data[16:24] = struct.pack(">II", width, height)
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    return bytes(data)
+
+
+def jpeg_with_size(width: int, height: int) -> bytes:
+    """A 16x16 baseline JPEG whose start-of-frame segment is patched to width x height."""
+    data = bytearray(encode(frame_pixels(0, 0, 16, 16), "JPEG"))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def bmp_bomb(width: int, height: int) -> bytes:
+    """A valid all-black RLE8 BMP (decoded by Pillow, not OpenCV): ~0.4 MB for 8000 x 6000."""
+    palette = b"\x00" * 4 * 256
+    row = b"\xff\x00" * (width // 255) + bytes([width % 255, 0]) + b"\x00\x00"  # runs, EOL
+    pixels = row * height
+    offset = 14 + 40 + len(palette)
+    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 8, 1, len(pixels), 2835, 2835, 256, 0)
+    head = b"BM" + struct.pack("<IHHI", offset + len(pixels), 0, 0, offset)
+    return head + info + palette + pixels
+
+
+_DROP_DAC = """
+import ctypes, os
+if os.geteuid() == 0:  # root: drop the capabilities that let it ignore file permissions
+    class _Head(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+    class _Data(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_uint32) for n in ("effective", "permitted", "inheritable")]
+    _libc = ctypes.CDLL(None, use_errno=True)
+    _head, _data = _Head(0x20080522, 0), (_Data * 2)()
+    if _libc.capget(ctypes.byref(_head), _data) != 0:
+        raise SystemExit("capget failed")
+    _keep = ~((1 << 1) | (1 << 2)) & 0xFFFFFFFF  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+    for _field in ("effective", "permitted", "inheritable"):
+        setattr(_data[0], _field, getattr(_data[0], _field) & _keep)
+    if _libc.capset(ctypes.byref(_head), _data) != 0:
+        raise SystemExit("capset failed")
+"""
+
+
+def run_python(
+    code: str,
+    timeout: float = 120,
+    memory_bytes: int | None = None,
+    obey_file_permissions: bool = False,
+) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter on this test's import path: killed after
+    ``timeout`` seconds (so that a test cannot hang), with at most ``memory_bytes`` of address
+    space (so that an endless read fails fast). ``obey_file_permissions``: as root, first drop
+    the capabilities that bypass file permissions, so that chmod binds as for any user."""
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    prelude = _DROP_DAC if obey_file_permissions else ""
+    if memory_bytes is not None:
+        prelude += (
+            f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({memory_bytes}, "
+            f"{memory_bytes}))\n"
+        )
+    return subprocess.run(
+        [sys.executable, "-c", prelude + code],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
+
+
+@functools.cache
+def file_permissions_bind() -> str:
+    """'' when a :func:`run_python` child with ``obey_file_permissions`` cannot write into a
+    0o555 folder; else the reason (for a skip message)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "ro"
+        folder.mkdir(mode=0o555)
+        try:
+            probe = run_python(
+                f"open({str(folder / 'x')!r}, 'w')", timeout=60, obey_file_permissions=True
+            )
+        finally:
+            folder.chmod(0o755)
+    if probe.returncode != 0 and "PermissionError" in probe.stderr:
+        return ""
+    return (
+        "cannot make file permissions bind for a child process here (running as root and "
+        f"dropping CAP_DAC_OVERRIDE failed: {probe.stderr.strip()[-200:] or 'the write worked'})"
+    )

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch.utils.data import Dataset
 
 from sign2gpt.errors import DataError
+from sign2gpt.io import save_safetensors
 
 INDEX = "index.jsonl"
 META = "meta.json"
@@ -66,9 +67,8 @@ class FeatureStoreWriter:
             return
         name = f"shard-{self.next_shard:05d}.safetensors"
         tensors = torch.cat([z for _, z in self.pending])  # (sum T', D)
-        tmp = self.folder / f".{name}.tmp"
-        save_file({"z": tensors}, str(tmp))
-        os.replace(tmp, self.folder / name)
+        # atomic, and readable by whoever may read the folder (safetensors alone makes 0600)
+        save_safetensors({"z": tensors}, self.folder / name)
         offset = 0
         with (self.folder / INDEX).open("a", encoding="utf-8") as f:
             for row, z in self.pending:

@@ -5,12 +5,24 @@ frame is replaced by its nearest readable neighbour (the previous one, else the 
 frame numbers keep their meaning, and it is counted. A clip with no readable frame raises
 :class:`NoReadableFrames`, which ``prepare`` catches, skips and lists. Broken packets inside a
 video cannot be placed in time, so they are dropped and counted.
+
+Hostile files are broken frames too, refused before they cost memory or time: a frame whose
+header declares more than ``max_pixels`` pixels (a decompression bomb: a 1.2 MB PNG can hold a
+20000 x 20000 image) is never decoded, and a frame file is read only when it is a regular file
+(after following links) of at most ``max_frame_bytes`` bytes, so a link to /dev/zero or a FIFO
+is never opened. A video whose stream is larger than ``max_pixels``, or a video path that is not
+a regular file, stops with one :class:`DataError` line. Defaults: :data:`MAX_PIXELS`,
+:data:`MAX_FRAME_BYTES`.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
+import stat
+import struct
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +32,7 @@ import numpy as np
 from PIL import Image
 
 from sign2gpt.errors import DataError
+from sign2gpt.io import check_readable, os_reason
 
 try:  # libjpeg-turbo straight into numpy: about 1.5x faster than Pillow's JPEG decoder
     import simplejpeg
@@ -31,6 +44,24 @@ VIDEO_EXTS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", 
 _JPEG_MAGIC = b"\xff\xd8"
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk that closes every whole PNG
+# JPEG start-of-frame markers (they hold the image size): C0..CF but DHT, JPG and DAC
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+MAX_PIXELS = 40_000_000
+"""Frames and video streams above this many pixels are refused undecoded (``max_pixels``).
+
+Far above any sign language recording, whose frames are 0.05 (Phoenix14T, 210x260) to 0.92
+megapixels (How2Sign, 1280x720): 4K UHD (8.3 MP) and 8K UHD (33.2 MP) pass. It bounds what one
+decode may take: a frame at the limit is 120 MB as RGB, about twice that while OpenCV converts
+its colours, so ``prepare`` with one worker per CPU stays within memory, where the 20000 x 20000
+PNG bomb (1.2 GB as RGB) would not."""
+
+MAX_FRAME_BYTES = 64 * 2**20
+"""Frame files larger than this (64 MiB) are refused unread (``max_frame_bytes``).
+
+Corpus frames are 10 KB to 1 MB; an uncompressed 4K RGB frame (a BMP) is 24.9 MB, so any real
+frame file up to 4K passes with 2.5x to spare, while what one worker reads per frame stays
+bounded (a frame file that keeps growing is cut off at the limit, not read to the end)."""
 
 
 class NoReadableFrames(DataError):
@@ -62,12 +93,70 @@ def list_frame_files(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: frame folder not found")
-    files = [p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS]
+    try:
+        files = [p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS]
+    except OSError as exc:
+        raise DataError(f"{folder}: cannot list frame folder ({os_reason(exc)})") from None
     return sorted(files, key=lambda p: _natural_key(p.name))
 
 
-def decode_image(data: bytes, out: np.ndarray | None = None) -> np.ndarray | None:
-    """(H, W, 3) uint8 RGB from encoded bytes, or None when the image is empty or broken.
+def check_limits(max_pixels: int, max_frame_bytes: int) -> None:
+    """DataError unless both limits are positive integers."""
+    for name, value in (("max_pixels", max_pixels), ("max_frame_bytes", max_frame_bytes)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise DataError(f"{name} {value!r}: must be a positive whole number")
+
+
+def _jpeg_dimensions(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a JPEG's start-of-frame segment; None where the segments before it
+    do not parse (Pillow decides then)."""
+    i, n = 2, len(data)
+    while i + 4 <= n:
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            i += 1
+        elif marker == 0x01 or 0xD0 <= marker <= 0xD7:  # markers without a length
+            i += 2
+        elif marker in (0xD9, 0xDA):  # end of image, or a scan before any frame header
+            return None
+        elif marker in _JPEG_SOF:
+            if i + 9 > n:
+                return None
+            height, width = struct.unpack_from(">HH", data, i + 5)
+            return (width, height) if width and height else None
+        else:
+            i += 2 + struct.unpack_from(">H", data, i + 2)[0]
+    return None
+
+
+def image_dimensions(data: bytes) -> tuple[int, int] | None:
+    """(width, height) that encoded image bytes declare, read from the header alone (PNG IHDR,
+    JPEG start of frame, anything else through Pillow's lazy ``Image.open``); None when no
+    header can be read (a broken frame)."""
+    if data[:8] == _PNG_MAGIC:
+        if data[12:16] != b"IHDR" or len(data) < 24:
+            return None
+        width, height = struct.unpack_from(">II", data, 16)
+        return width, height
+    if data[:2] == _JPEG_MAGIC and (size := _jpeg_dimensions(data)) is not None:
+        return size
+    try:
+        with warnings.catch_warnings():
+            # over Pillow's own warning threshold (89 MP) only when max_pixels was raised to it
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                return image.size
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+
+
+def decode_image(
+    data: bytes, out: np.ndarray | None = None, max_pixels: int = MAX_PIXELS
+) -> np.ndarray | None:
+    """(H, W, 3) uint8 RGB from encoded bytes, or None when the image is empty or broken, or
+    declares more than ``max_pixels`` pixels in its header (then it is not decoded at all).
 
     JPEG: libjpeg-turbo via simplejpeg (about 1.5x faster than Pillow). PNG: OpenCV's libpng
     (0.90 against 1.04 ms for a 210x260 Phoenix14T-like frame with Pillow, one core), for files
@@ -76,6 +165,9 @@ def decode_image(data: bytes, out: np.ndarray | None = None) -> np.ndarray | Non
     two refuse: Pillow decides. ``out``: optional (H, W, 3) uint8 array of the right size to
     decode into."""
     if not data:
+        return None
+    size = image_dimensions(data)
+    if size is None or size[0] * size[1] > max_pixels:
         return None
     if simplejpeg is not None and data[:2] == _JPEG_MAGIC:
         try:
@@ -86,16 +178,21 @@ def decode_image(data: bytes, out: np.ndarray | None = None) -> np.ndarray | Non
             # Truncated data (strict mode) or an unusual JPEG flavour: Pillow decides.
             pass
     elif data[:8] == _PNG_MAGIC and data.endswith(_PNG_END):
-        bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)  # 8-bit, 3 channels
+        try:
+            bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)  # 8-bit, 3 ch.
+        except cv2.error:  # OpenCV's own size limit, or a chunk it refuses: Pillow decides
+            bgr = None
         if bgr is not None:
             dst = out if out is not None and out.shape == bgr.shape else None
             return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB, dst=dst)
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            if image.mode != "RGB":
-                image = image.convert("RGB")
-            array = np.asarray(image)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                if image.mode != "RGB":
+                    image = image.convert("RGB")
+                array = np.asarray(image)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
     if out is not None and out.shape == array.shape:
@@ -104,12 +201,36 @@ def decode_image(data: bytes, out: np.ndarray | None = None) -> np.ndarray | Non
     return array
 
 
-def read_image_file(path: str | Path) -> np.ndarray | None:
+def read_frame_bytes(path: str | Path, max_bytes: int = MAX_FRAME_BYTES) -> bytes | None:
+    """The bytes of a frame file, or None (a broken frame) unless it is a regular file, after
+    following links, of at most ``max_bytes``. Anything else (a link to /dev/zero, a FIFO, a
+    folder) is never opened; a file growing past the limit is not read beyond it."""
     try:
-        data = Path(path).read_bytes()
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            return None
+        # O_NONBLOCK: should the file have been swapped for a FIFO since, opening cannot wait
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as f:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return None
+            want = min(info.st_size, max_bytes) + 1  # one byte more tells a file that grew
+            data = f.read(want)
+            if len(data) == want and want <= max_bytes:
+                data += f.read(max_bytes + 1 - want)
     except OSError:
         return None
-    return decode_image(data)
+    return data if len(data) <= max_bytes else None
+
+
+def read_image_file(
+    path: str | Path, max_pixels: int = MAX_PIXELS, max_frame_bytes: int = MAX_FRAME_BYTES
+) -> np.ndarray | None:
+    """A frame file decoded, or None for a broken or refused one (see :func:`read_frame_bytes`
+    and :func:`decode_image`)."""
+    data = read_frame_bytes(path, max_frame_bytes)
+    return None if data is None else decode_image(data, max_pixels=max_pixels)
 
 
 def resize_frame(frame: np.ndarray, size: int | None) -> np.ndarray:
@@ -132,14 +253,21 @@ def nearest_readable(broken: Sequence[bool], index: int) -> int | None:
     return None
 
 
-def read_frame_folder(folder: str | Path, size: int | None = None) -> ClipFrames:
-    """All frames of a folder, broken ones replaced by their nearest readable neighbour."""
+def read_frame_folder(
+    folder: str | Path,
+    size: int | None = None,
+    *,
+    max_pixels: int = MAX_PIXELS,
+    max_frame_bytes: int = MAX_FRAME_BYTES,
+) -> ClipFrames:
+    """All frames of a folder, broken or refused ones replaced by their nearest readable
+    neighbour."""
     files = list_frame_files(folder)
     if not files:
         raise NoReadableFrames(f"{folder}: no image files")
     decoded: list[np.ndarray | None] = []
     for path in files:
-        frame = read_image_file(path)
+        frame = read_image_file(path, max_pixels, max_frame_bytes)
         decoded.append(None if frame is None else resize_frame(frame, size))
     broken = [f is None for f in decoded]
     if all(broken):
@@ -154,14 +282,20 @@ def read_frame_folder(folder: str | Path, size: int | None = None) -> ClipFrames
     return ClipFrames(np.stack(frames), repaired=sum(broken))
 
 
-def read_frame_files(files: Sequence[Path], indices: Sequence[int]) -> np.ndarray:
+def read_frame_files(
+    files: Sequence[Path],
+    indices: Sequence[int],
+    *,
+    max_pixels: int = MAX_PIXELS,
+    max_frame_bytes: int = MAX_FRAME_BYTES,
+) -> np.ndarray:
     """Frames ``indices`` of a folder listing (random access for training from raw folders);
     a broken frame is replaced by its nearest readable neighbour. (n, H, W, 3) uint8."""
     cache: dict[int, np.ndarray | None] = {}
 
     def load(i: int) -> np.ndarray | None:
         if i not in cache:
-            cache[i] = read_image_file(files[i])
+            cache[i] = read_image_file(files[i], max_pixels, max_frame_bytes)
         return cache[i]
 
     out = []
@@ -184,13 +318,15 @@ def read_video(
     start: float | None = None,
     end: float | None = None,
     size: int | None = None,
+    *,
+    max_pixels: int = MAX_PIXELS,
 ) -> ClipFrames:
-    """Frames of a video file between ``start`` and ``end`` seconds (whole video when None)."""
+    """Frames of a video file between ``start`` and ``end`` seconds (whole video when None).
+    A path that is not a regular file (a FIFO would block, a device never end) and a stream
+    larger than ``max_pixels`` raise DataError before any decoding."""
     import av
 
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: video file not found")
+    path = check_readable(path, DataError, "video file")
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError, ValueError) as exc:
@@ -201,6 +337,7 @@ def read_video(
         if not container.streams.video:
             raise DataError(f"{path}: no video stream")
         stream = container.streams.video[0]
+        _check_video_pixels(path, stream.width or 0, stream.height or 0, max_pixels)
         stream.thread_type = "AUTO"
         base = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
         if start:
@@ -218,6 +355,8 @@ def read_video(
                     dropped += 1
                     continue
                 for frame in decoded:
+                    # a stream may change size midway; no frame above the limit is converted
+                    _check_video_pixels(path, frame.width, frame.height, max_pixels)
                     t = (float(frame.time) - base) if frame.time is not None else None
                     if t is not None and start is not None and t < start - 1e-6:
                         continue
@@ -241,18 +380,33 @@ def read_video(
     return ClipFrames(np.stack(frames), dropped=dropped)
 
 
+def _check_video_pixels(path: Path, width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        raise DataError(
+            f"{path}: video frames are {width}x{height} = {width * height:,} pixels, over the "
+            f"limit of {max_pixels:,} (max_pixels)"
+        )
+
+
 def read_clip(
     source: str | Path,
     start: float | None = None,
     end: float | None = None,
     size: int | None = None,
+    *,
+    max_pixels: int = MAX_PIXELS,
+    max_frame_bytes: int = MAX_FRAME_BYTES,
 ) -> ClipFrames:
-    """Frames of a frame folder or a video file (dispatch on what ``source`` is)."""
+    """Frames of a frame folder or a video file (dispatch on what ``source`` is); limits as
+    :data:`MAX_PIXELS` and :data:`MAX_FRAME_BYTES` say."""
+    check_limits(max_pixels, max_frame_bytes)
     source = Path(source)
     if source.is_dir():
-        return read_frame_folder(source, size)
+        return read_frame_folder(
+            source, size, max_pixels=max_pixels, max_frame_bytes=max_frame_bytes
+        )
     if is_video_file(source) or source.is_file():
-        return read_video(source, start, end, size)
+        return read_video(source, start, end, size, max_pixels=max_pixels)
     raise DataError(f"{source}: neither a frame folder nor a video file")
 
 

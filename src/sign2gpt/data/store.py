@@ -17,6 +17,9 @@ Layout of a store folder::
 Robustness: a clip file is written to a temporary name and renamed when complete; its index row
 is appended only after that. A later run drops a cut last index line, re-checks every listed
 file's size, removes temporary files and does only what is missing. ``DONE`` is written last.
+A write that fails (a read-only folder, a full disk) stops the run with one DataError line
+naming the folder, leaving no temporary file and no ``DONE``; a finished store is only read by
+a later run with nothing to do, so that run succeeds in a read-only folder.
 """
 
 from __future__ import annotations
@@ -31,15 +34,25 @@ import struct
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sign2gpt.data.frames import NoReadableFrames, decode_image, encode_jpeg, read_clip
+from sign2gpt.data.frames import (
+    MAX_FRAME_BYTES,
+    MAX_PIXELS,
+    NoReadableFrames,
+    check_limits,
+    decode_image,
+    encode_jpeg,
+    read_clip,
+)
 from sign2gpt.data.records import ClipRecord
 from sign2gpt.errors import DataError
+from sign2gpt.io import os_reason
 
 FORMAT = "sign2gpt-frame-store"
 VERSION = 1
@@ -69,12 +82,16 @@ def write_clip_file(path: Path, jpegs: Sequence[bytes], height: int, width: int)
     offsets = np.zeros(len(jpegs) + 1, dtype="<u8")
     offsets[1:] = np.cumsum([len(j) for j in jpegs])
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as f:
-        f.write(_HEADER.pack(MAGIC, VERSION, len(jpegs), height, width))
-        f.write(offsets.tobytes())
-        for jpeg in jpegs:
-            f.write(jpeg)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(_HEADER.pack(MAGIC, VERSION, len(jpegs), height, width))
+            f.write(offsets.tobytes())
+            for jpeg in jpegs:
+                f.write(jpeg)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half clip behind
+        raise
     return path.stat().st_size
 
 
@@ -244,17 +261,72 @@ class PrepareSummary:
         return "\n".join(lines)
 
 
-def _prepare_one(task: tuple[dict[str, Any], int, str, int, int]) -> dict[str, Any]:
-    """Decode, resize, encode and write one clip (runs in a worker process)."""
-    record, order, out, size, quality = task
+@dataclass(frozen=True)
+class _Task:
+    """One clip for a worker process."""
+
+    record: dict[str, Any]
+    order: int
+    out: str
+    size: int
+    quality: int
+    max_pixels: int = MAX_PIXELS
+    max_frame_bytes: int = MAX_FRAME_BYTES
+
+
+def _write_error(out: Path, exc: OSError) -> DataError:
+    """One line naming the store folder, the reason and the file being written."""
+    where = ""
+    if exc.filename:
+        name = Path(os.fsdecode(exc.filename))
+        if name != out:
+            where = f" ({name.relative_to(out) if name.is_relative_to(out) else name})"
+    return DataError(f"{out}: cannot write the store: {os_reason(exc)}{where}")
+
+
+@contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """Turns a failed write into the store (read-only folder, full disk) into a DataError."""
     try:
-        clip = read_clip(record["source"], record["start"], record["end"], size)
+        yield
+    except OSError as exc:
+        raise _write_error(out, exc) from None
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write a small file atomically (temporary file + rename); no temporary left on failure."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _prepare_one(task: _Task) -> dict[str, Any]:
+    """Decode, resize, encode and write one clip (runs in a worker process)."""
+    record = task.record
+    try:
+        clip = read_clip(
+            record["source"],
+            record["start"],
+            record["end"],
+            task.size,
+            max_pixels=task.max_pixels,
+            max_frame_bytes=task.max_frame_bytes,
+        )
     except NoReadableFrames as exc:
         return {"skipped": {"id": record["id"], "reason": str(exc)}}
-    jpegs = [encode_jpeg(frame, quality) for frame in clip.frames]
+    except OSError as exc:  # a read, not a write into the store: name the source
+        raise DataError(f"{record['source']}: cannot read ({os_reason(exc)})") from None
+    jpegs = [encode_jpeg(frame, task.quality) for frame in clip.frames]
     name = f"{CLIPS}/{clip_filename(record['id'])}"
     height, width = clip.frames.shape[1:3]
-    nbytes = write_clip_file(Path(out) / name, jpegs, height, width)
+    out = Path(task.out)
+    with _writing(out):
+        nbytes = write_clip_file(out / name, jpegs, height, width)
     row = {k: record[k] for k in ("id", "split", "signer", "text", "gloss")}
     row.update(
         num_frames=len(jpegs),
@@ -264,7 +336,7 @@ def _prepare_one(task: tuple[dict[str, Any], int, str, int, int]) -> dict[str, A
         bytes=nbytes,
         repaired=clip.repaired,
         dropped=clip.dropped,
-        order=order,
+        order=task.order,
         source=record["source"],
         start=record["start"],
         end=record["end"],
@@ -284,9 +356,7 @@ def _open_meta(out: Path, meta: dict[str, Any]) -> None:
                     f"{meta.get(key)!r}; use another --out folder or delete this one"
                 )
         return
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    _write_text(path, json.dumps(meta, indent=2) + "\n")
 
 
 def _resume_state(out: Path, records: list[ClipRecord]) -> dict[str, dict[str, Any]]:
@@ -310,11 +380,9 @@ def _resume_state(out: Path, records: list[ClipRecord]) -> dict[str, dict[str, A
             changed = True
         done[row["id"]] = row
     if changed:
-        tmp = out / (INDEX + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
-            for row in done.values():
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-        os.replace(tmp, out / INDEX)
+        _write_text(
+            out / INDEX, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in done.values())
+        )
     keep = {Path(r["file"]).name for r in done.values()}
     for path in (out / CLIPS).iterdir():
         if ".tmp" in path.name or (path.suffix == ".s2f" and path.name not in keep):
@@ -322,9 +390,7 @@ def _resume_state(out: Path, records: list[ClipRecord]) -> dict[str, dict[str, A
     return done
 
 
-def _pool_results(
-    tasks: list[tuple[dict[str, Any], int, str, int, int]], workers: int
-) -> Iterator[dict[str, Any]]:
+def _pool_results(tasks: list[_Task], workers: int) -> Iterator[dict[str, Any]]:
     if workers <= 1 or len(tasks) <= 1:
         yield from map(_prepare_one, tasks)
         return
@@ -342,16 +408,22 @@ def prepare_store(
     dataset: str = "",
     root: str = "",
     progress: bool = True,
+    *,
+    max_pixels: int = MAX_PIXELS,
+    max_frame_bytes: int = MAX_FRAME_BYTES,
 ) -> PrepareSummary:
-    """Write (or finish) the prepared store of ``records`` in ``out``; see the module doc."""
-    from tqdm import tqdm
+    """Write (or finish) the prepared store of ``records`` in ``out``; see the module doc.
 
+    ``max_pixels`` / ``max_frame_bytes``: frames above them are refused as broken (repaired
+    from a neighbour), videos above ``max_pixels`` stop the run (see
+    :data:`sign2gpt.data.frames.MAX_PIXELS` and :data:`~sign2gpt.data.frames.MAX_FRAME_BYTES`).
+    """
     out = Path(out)
     if size < 16:
         raise DataError(f"--size {size}: too small (frames are stored at size x size)")
     if not 1 <= quality <= 100:
         raise DataError(f"--quality {quality}: must be 1..100")
-    (out / CLIPS).mkdir(parents=True, exist_ok=True)
+    check_limits(max_pixels, max_frame_bytes)
     meta = {
         "format": FORMAT,
         "version": VERSION,
@@ -362,33 +434,25 @@ def prepare_store(
         "root": root,
         "resize": "stretched to size x size, PIL bicubic (aspect not kept)",
     }
-    _open_meta(out, meta)
-    done = _resume_state(out, records)
+    with _writing(out):
+        (out / CLIPS).mkdir(parents=True, exist_ok=True)
+        _open_meta(out, meta)
+        done = _resume_state(out, records)
     summary = PrepareSummary(str(out), size, quality, clips_total=len(records))
     summary.done_before = len(done)
     pending = [
-        (r.to_dict(), order, str(out), size, quality)
+        _Task(r.to_dict(), order, str(out), size, quality, max_pixels, max_frame_bytes)
         for order, r in enumerate(records)
         if r.id not in done
     ]
-    if pending:
-        (out / DONE).unlink(missing_ok=True)
     if workers is None:
         workers = os.cpu_count() or 1
-    with open(out / INDEX, "a", encoding="utf-8") as index:
-        results = _pool_results(pending, workers)
-        bar = tqdm(results, total=len(pending), desc="prepare", unit="clip", disable=not progress)
-        for result in bar:
-            if "skipped" in result:
-                summary.skipped.append(result["skipped"])
-                continue
-            row = result["row"]
-            # The clip file is complete (renamed into place) before its row is written.
-            index.write(json.dumps(row, ensure_ascii=False) + "\n")
-            index.flush()
-            done[row["id"]] = row
-            summary.made_now += 1
-        os.fsync(index.fileno())
+    retried = _skipped_before(out)
+    if any(t.record["id"] not in retried for t in pending):
+        with _writing(out):
+            (out / DONE).unlink(missing_ok=True)  # clips to add: the store is not done
+    # (clips DONE lists as skipped are tried again; DONE goes only if one now reads)
+    _make_clips(pending, workers, out, done, summary, progress)
     summary.skipped.sort(key=lambda s: s["id"])
     for row in done.values():
         summary.clips_used += 1
@@ -398,12 +462,60 @@ def prepare_store(
         summary.packets_dropped += int(row.get("dropped", 0))
         summary.bytes += int(row["bytes"])
     summary.splits = dict(Counter(row["split"] for row in done.values()))
-    tmp = out / (DONE + ".tmp")
     # What the store holds (not what this run did), so that a re-run leaves DONE unchanged.
     stats = {k: v for k, v in summary.to_dict().items() if k not in ("made_now", "done_before")}
-    tmp.write_text(json.dumps(stats, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, out / DONE)
+    text = json.dumps(stats, indent=2, ensure_ascii=False) + "\n"
+    done_path = out / DONE
+    if not done_path.is_file() or done_path.read_text(encoding="utf-8") != text:
+        with _writing(out):
+            _write_text(done_path, text)
     return summary
+
+
+def _skipped_before(out: Path) -> set[str]:
+    """Ids of the clips the store's DONE lists as skipped (no readable frame)."""
+    try:
+        stats = json.loads((out / DONE).read_text(encoding="utf-8"))
+        return {str(s["id"]) for s in stats.get("skipped", [])}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return set()
+
+
+def _make_clips(
+    pending: list[_Task],
+    workers: int,
+    out: Path,
+    done: dict[str, dict[str, Any]],
+    summary: PrepareSummary,
+    progress: bool,
+) -> None:
+    """Run the pending clips through the workers, appending each finished clip's index row.
+
+    The store is touched only when a clip is made: a run whose pending clips are all skipped
+    again (no readable frame) changes nothing, and so succeeds in a read-only folder."""
+    from tqdm import tqdm
+
+    with ExitStack() as stack:
+        index = None
+        results = _pool_results(pending, workers)
+        bar = tqdm(results, total=len(pending), desc="prepare", unit="clip", disable=not progress)
+        for result in bar:
+            if "skipped" in result:
+                summary.skipped.append(result["skipped"])
+                continue
+            row = result["row"]
+            with _writing(out):  # (a worker's own writes fail as a DataError already)
+                if index is None:  # the store changes from here on: not done until DONE
+                    (out / DONE).unlink(missing_ok=True)
+                    index = stack.enter_context(open(out / INDEX, "a", encoding="utf-8"))
+                # The clip file is complete (renamed into place) before its row is written.
+                index.write(json.dumps(row, ensure_ascii=False) + "\n")
+                index.flush()
+            done[row["id"]] = row
+            summary.made_now += 1
+        if index is not None:
+            with _writing(out):
+                os.fsync(index.fileno())
 
 
 def prepare_dataset(
@@ -414,11 +526,26 @@ def prepare_dataset(
     quality: int = 90,
     workers: int | None = None,
     progress: bool = True,
+    *,
+    max_pixels: int = MAX_PIXELS,
+    max_frame_bytes: int = MAX_FRAME_BYTES,
 ) -> PrepareSummary:
-    """``sign2gpt prepare``: read corpus ``dataset`` under ``root`` and write its store."""
+    """``sign2gpt prepare``: read corpus ``dataset`` under ``root`` and write its store (limits
+    as :func:`prepare_store`)."""
     from sign2gpt.data.readers import read_dataset
 
     records = read_dataset(dataset, root)
     if not records:
         raise DataError(f"{root}: the {dataset} annotations list no clips")
-    return prepare_store(records, out, size, quality, workers, dataset, str(root), progress)
+    return prepare_store(
+        records,
+        out,
+        size,
+        quality,
+        workers,
+        dataset,
+        str(root),
+        progress,
+        max_pixels=max_pixels,
+        max_frame_bytes=max_frame_bytes,
+    )

@@ -6,6 +6,7 @@ import csv
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from sign2gpt.errors import DataError
 
@@ -21,19 +22,48 @@ def _open_text(path: Path) -> str:
         raise DataError(f"{path}: cannot read ({exc.strerror})") from None
 
 
-def check_columns(path: Path, header: Iterable[str], required: Iterable[str]) -> None:
-    header = list(header)
+class TableRow(dict[str, Any]):
+    """One row of an annotation table: column -> value, and ``line``, its line number in the
+    file (1 = the first line), for messages."""
+
+    line: int = 0
+
+
+_DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
+
+
+def _delimiter_hint(header: list[str], delimiter: str, required: list[str]) -> str:
+    """'; ...separated by '|', not ','' when the header reads right with another delimiter."""
+    if len(header) != 1:
+        return ""
+    for other, name in _DELIMITERS.items():
+        columns = [c.strip() for c in header[0].split(other)]
+        if other != delimiter and all(c in columns for c in required):
+            return (
+                f"; this file looks {name}-separated, the columns must be separated by "
+                f"{delimiter!r}"
+            )
+    return ""
+
+
+def check_columns(
+    path: Path, header: Iterable[str], required: Iterable[str], delimiter: str | None = None
+) -> None:
+    header, required = list(header), list(required)
     for column in required:
         if column not in header:
+            hint = _delimiter_hint(header, delimiter, required) if delimiter else ""
             raise DataError(
                 f"{path}: missing column '{column}' (found: {', '.join(header) or 'nothing'})"
+                + hint
             )
 
 
 def read_table(
     path: str | Path, delimiter: str, required: Iterable[str] = (), quoting: bool = True
-) -> list[dict[str, str]]:
-    """Rows of a delimited text file with a header line, as dicts keyed by column name.
+) -> list[TableRow]:
+    """Rows of a delimited text file with a header line, as dicts keyed by column name (with
+    their line number).
 
     ``quoting=False`` for corpora whose fields contain quote characters that are not quoting
     (Phoenix14T's ``|``-separated CSVs)."""
@@ -46,7 +76,7 @@ def read_table(
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise DataError(f"{path}: empty file (expected a header line)") from None
-    check_columns(path, header, required)
+    check_columns(path, header, required, delimiter)
     rows = []
     for fields in reader:
         if not fields or all(not f.strip() for f in fields):
@@ -56,11 +86,14 @@ def read_table(
                 f"{path}: line {reader.line_num} has {len(fields)} fields, the header has "
                 f"{len(header)}"
             )
-        rows.append({h: f.strip() for h, f in zip(header, fields)})
+        row = TableRow((h, f.strip()) for h, f in zip(header, fields))
+        row.line = reader.line_num
+        rows.append(row)
     return rows
 
 
-def read_jsonl(path: str | Path, required: Iterable[str] = ()) -> list[dict]:
+def read_jsonl(path: str | Path, required: Iterable[str] = ()) -> list[TableRow]:
+    """Rows of a JSON-lines file (one object a line), with their line number."""
     path = Path(path)
     rows = []
     required = list(required)
@@ -76,6 +109,8 @@ def read_jsonl(path: str | Path, required: Iterable[str] = ()) -> list[dict]:
         for column in required:
             if column not in row:
                 raise DataError(f"{path}: line {number} lacks column '{column}'")
+        row = TableRow(row)
+        row.line = number
         rows.append(row)
     return rows
 

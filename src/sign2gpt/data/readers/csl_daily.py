@@ -25,7 +25,7 @@ def read(root: str | Path) -> list[ClipRecord]:
     if not isinstance(data, dict) or not isinstance(data.get("info"), list):
         raise DataError(f"{pkl}: expected a dict with an 'info' list of clip records")
     splits = {
-        row["name"]: normalise_split(row["split"])
+        row["name"]: normalise_split(row["split"], f"{split_file}: line {row.line}")
         for row in read_table(split_file, "|", required=("name", "split"))
     }
     if not frames.is_dir():
@@ -53,6 +53,7 @@ def read(root: str | Path) -> list[ClipRecord]:
                 text="".join(chars) if isinstance(chars, (list, tuple)) else str(chars),
                 source=str(folder),
                 gloss=" ".join(glosses) if isinstance(glosses, (list, tuple)) else str(glosses),
+                origin=f"{pkl}: info[{number}]",
             )
         )
     return records

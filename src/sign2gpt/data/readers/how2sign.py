@@ -81,6 +81,7 @@ def read(root: str | Path) -> list[ClipRecord]:
                     source=str(source),
                     start=start,
                     end=end,
+                    origin=f"{table}: line {row.line}",
                 )
             )
     return records

@@ -2,7 +2,8 @@
 
 Columns: ``id``, ``text``, and ``video`` (a video file) or ``frames`` (a frame folder), paths
 relative to the manifest; optional ``start`` / ``end`` (seconds into the video), ``signer``,
-``split`` (train / dev / test; ``val`` means dev; default train). ``--root`` is the manifest file
+``split`` (train / dev / test; ``val``, ``valid`` or ``validation`` mean dev; default train;
+anything else is an error). ``--root`` is the manifest file
 or a folder holding exactly one ``manifest.csv|tsv|jsonl``.
 """
 
@@ -54,6 +55,7 @@ def read(root: str | Path) -> list[ClipRecord]:
             raise DataError(f"{source}: video file not found (clip {clip_id} of {path})")
         if frames and not source.is_dir():
             raise DataError(f"{source}: frame folder missing (clip {clip_id} of {path})")
+        where = f"{path}: line {row.line}"
         start = parse_seconds(row.get("start"), path, "start", clip_id)
         end = parse_seconds(row.get("end"), path, "end", clip_id)
         if frames and (start is not None or end is not None):
@@ -63,13 +65,14 @@ def read(root: str | Path) -> list[ClipRecord]:
         records.append(
             ClipRecord(
                 id=clip_id,
-                split=normalise_split(str(row.get("split") or "train")),
+                split=normalise_split(str(row.get("split") or "train"), where),
                 signer=str(row.get("signer") or ""),
                 text=str(row["text"]),
                 source=str(source),
                 start=start,
                 end=end,
                 gloss=str(row.get("gloss") or ""),
+                origin=where,
             )
         )
     return records

@@ -51,6 +51,7 @@ def read(root: str | Path) -> list[ClipRecord]:
                     text=row["translation"],
                     source=str(folder),
                     gloss=row["orth"],
+                    origin=f"{csv_path}: line {row.line}",
                 )
             )
     return records

@@ -22,6 +22,22 @@ from sign2gpt.errors import Sign2GPTError
 
 PAPER_POS = ["NOUN", "NUM", "ADV", "PRON", "PROPN", "ADJ", "VERB"]
 
+MAX_PIXELS = 40_000_000
+"""Frames and video streams above this many pixels are refused undecoded (``max_pixels``).
+
+Far above any sign language recording, whose frames are 0.05 (Phoenix14T, 210x260) to 0.92
+megapixels (How2Sign, 1280x720): 4K UHD (8.3 MP) and 8K UHD (33.2 MP) pass. It bounds what one
+decode may take: a frame at the limit is 120 MB as RGB, about twice that while OpenCV converts
+its colours, so ``prepare`` with one worker per CPU stays within memory, where the 20000 x 20000
+PNG bomb (1.2 GB as RGB) would not."""
+
+MAX_FRAME_BYTES = 64 * 2**20
+"""Frame files larger than this (64 MiB) are refused unread (``max_frame_bytes``).
+
+Corpus frames are 10 KB to 1 MB; an uncompressed 4K RGB frame (a BMP) is 24.9 MB, so any real
+frame file up to 4K passes with 2.5x to spare, while what one worker reads per frame stays
+bounded (a frame file that keeps growing is cut off at the limit, not read to the end)."""
+
 
 class ConfigError(Sign2GPTError, ValueError):
     """A config file or override that does not fit the schema (message names the key)."""
@@ -124,6 +140,9 @@ class DataConfig:
     loader: Literal["processes", "threads"] = "threads"
     num_workers: int = setting(2, ge=0)  # worker processes or threads (0: load in the main thread)
     max_text_tokens: int = setting(64, ge=2)
+    # Input limits of every frame and video read (prepare, translate, serve): see MAX_PIXELS.
+    max_pixels: int = setting(MAX_PIXELS, ge=1)
+    max_frame_bytes: int = setting(MAX_FRAME_BYTES, ge=1)
 
 
 @dataclass

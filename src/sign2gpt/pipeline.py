@@ -260,7 +260,13 @@ class Pipeline:
         from sign2gpt.data.frames import read_clip
         from sign2gpt.data.sampling import sample_indices
 
-        clip = read_clip(source, size=self.cfg.data.store_size).frames  # (T_all, H, W, 3)
+        data = self.cfg.data
+        clip = read_clip(
+            source,
+            size=data.store_size,
+            max_pixels=data.max_pixels,
+            max_frame_bytes=data.max_frame_bytes,
+        ).frames  # (T_all, H, W, 3)
         indices = sample_indices(len(clip), self.cfg.data, train=False, rng=None)
         return eval_clip(clip[indices], self.cfg.data)
 

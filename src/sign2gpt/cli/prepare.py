@@ -18,10 +18,12 @@ SIZE must be the recipe's data.store_size (training refuses a store of another s
 --config RECIPE it is taken from there (the demo recipes store 64 x 64 frames, the paper's
 256 x 256), as are --dataset and --root (data.dataset, data.root) when not given.
 
-Broken or empty frames are replaced by their nearest readable neighbour and counted; a clip with
-no readable frame is skipped and listed; a missing file, column or folder, or an unreadable
-video, stops with one line naming it. Parallel over clips (--workers), resumable (run the same
-command again after an interruption: finished clips are kept, the rest is done) and idempotent.
+Broken or empty frames are replaced by their nearest readable neighbour and counted, and so
+are frames refused unread: over --max-pixels (a decompression bomb), over --max-frame-bytes, or
+not a regular file (a link to /dev/zero, a FIFO). A clip with no readable frame is skipped and
+listed; a missing file, column or folder, or an unreadable video, stops with one line naming
+it. Parallel over clips (--workers), resumable (run the same command again after an
+interruption: finished clips are kept, the rest is done) and idempotent.
 
 examples:
   sign2gpt prepare --dataset phoenix14t --root data/PHOENIX-2014-T --out stores/phoenix14t
@@ -56,6 +58,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=os.cpu_count() or 1,
         help="parallel processes (default: number of CPUs)",
     )
+    parser.add_argument(
+        "--max-pixels",
+        type=int,
+        default=None,
+        help="refuse frames whose header declares more pixels, undecoded, as broken frames "
+        "(default: data.max_pixels, 40,000,000)",
+    )
+    parser.add_argument(
+        "--max-frame-bytes",
+        type=int,
+        default=None,
+        help="refuse frame files larger than this, unread, as broken frames "
+        "(default: data.max_frame_bytes, 64 MiB)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -74,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
         root,
         args.out,
         size=args.size or cfg.data.store_size,
+        max_pixels=args.max_pixels or cfg.data.max_pixels,
+        max_frame_bytes=args.max_frame_bytes or cfg.data.max_frame_bytes,
         quality=args.quality,
         workers=args.workers,
         progress=not args.quiet,

@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file
 from torch.utils.data import Dataset
 
 from sign2gpt.errors import DataError
-from sign2gpt.io import save_safetensors
+from sign2gpt.io import load_safetensors, save_safetensors
 
 INDEX = "index.jsonl"
 META = "meta.json"
@@ -133,9 +132,9 @@ class CachedFeatureDataset(Dataset):
     def _shard(self, name: str) -> torch.Tensor:
         if name not in self._shards:
             path = self.folder / name
-            if not path.is_file():
+            if not path.exists():
                 raise DataError(f"{path}: shard listed in the index is missing")
-            self._shards[name] = load_file(str(path))["z"]
+            self._shards[name] = load_safetensors(path, DataError, "feature shard")["z"]
         return self._shards[name]
 
     def __getitem__(self, index: int) -> dict[str, Any]:

@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from sign2gpt.config import MAX_FRAME_BYTES, MAX_PIXELS
 from sign2gpt.errors import DataError
 from sign2gpt.io import check_readable, os_reason
 
@@ -46,22 +47,6 @@ _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk that closes every whole PNG
 # JPEG start-of-frame markers (they hold the image size): C0..CF but DHT, JPG and DAC
 _JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
-
-MAX_PIXELS = 40_000_000
-"""Frames and video streams above this many pixels are refused undecoded (``max_pixels``).
-
-Far above any sign language recording, whose frames are 0.05 (Phoenix14T, 210x260) to 0.92
-megapixels (How2Sign, 1280x720): 4K UHD (8.3 MP) and 8K UHD (33.2 MP) pass. It bounds what one
-decode may take: a frame at the limit is 120 MB as RGB, about twice that while OpenCV converts
-its colours, so ``prepare`` with one worker per CPU stays within memory, where the 20000 x 20000
-PNG bomb (1.2 GB as RGB) would not."""
-
-MAX_FRAME_BYTES = 64 * 2**20
-"""Frame files larger than this (64 MiB) are refused unread (``max_frame_bytes``).
-
-Corpus frames are 10 KB to 1 MB; an uncompressed 4K RGB frame (a BMP) is 24.9 MB, so any real
-frame file up to 4K passes with 2.5x to spare, while what one worker reads per frame stays
-bounded (a frame file that keeps growing is cut off at the limit, not read to the end)."""
 
 
 class NoReadableFrames(DataError):

@@ -416,7 +416,7 @@ def prepare_store(
 
     ``max_pixels`` / ``max_frame_bytes``: frames above them are refused as broken (repaired
     from a neighbour), videos above ``max_pixels`` stop the run (see
-    :data:`sign2gpt.data.frames.MAX_PIXELS` and :data:`~sign2gpt.data.frames.MAX_FRAME_BYTES`).
+    :data:`sign2gpt.config.MAX_PIXELS` and :data:`~sign2gpt.config.MAX_FRAME_BYTES`).
     """
     out = Path(out)
     if size < 16:

@@ -21,16 +21,15 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
 
 from sign2gpt.config import Config, ConfigError, load_config, save_config
 from sign2gpt.errors import CheckpointError
+from sign2gpt.io import load_safetensors, save_safetensors
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.stage import StageModel
 from sign2gpt.models.translation_model import TranslationModel
@@ -117,10 +116,9 @@ def save_checkpoint(
     tensors = {
         k: v.detach().to("cpu").contiguous() for k, v in model.trainable_state_dict().items()
     }
-    tmp = folder / (WEIGHTS_FILE + ".tmp")
     metadata = {STAGE_METADATA: model.STAGE, FORMAT_METADATA: FORMAT}
-    save_file(tensors, str(tmp), metadata=metadata)
-    os.replace(tmp, folder / WEIGHTS_FILE)  # a reader never sees a half-written file
+    # atomic (a reader never sees a half-written file), with the umask's permissions
+    save_safetensors(tensors, folder / WEIGHTS_FILE, metadata, error=CheckpointError)
 
     if tokenizer is None and isinstance(model, TranslationModel):
         tokenizer = model.tokenizer
@@ -142,12 +140,9 @@ def read_trainable_weights(folder: str | Path) -> dict[str, torch.Tensor]:
     """The trainable state dict stored in a checkpoint folder (or a .safetensors file), in
     today's key names."""
     path = _weights_path(folder)
-    if not path.is_file():
+    if not path.exists():
         raise CheckpointError(f"{path}: missing (the checkpoint's trainable weights)")
-    try:
-        return upgrade_keys(load_file(str(path)))
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{path}: not a readable safetensors file ({exc})") from None
+    return upgrade_keys(load_safetensors(path, CheckpointError, "safetensors file"))
 
 
 def _stage_of(path: Path) -> str | None:

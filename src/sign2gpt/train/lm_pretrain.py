@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +33,7 @@ from transformers import (
 
 from sign2gpt.config import Config, LMPretrainConfig, to_dict
 from sign2gpt.errors import DataError, Sign2GPTError
+from sign2gpt.io import umask_mode
 from sign2gpt.text.tokenizer import (
     BOS_ID,
     EOS_ID,
@@ -212,6 +214,8 @@ def _pretrain(
         out.mkdir(parents=True, exist_ok=True)
         model.save_pretrained(out)  # config.json + model.safetensors (+ generation_config.json)
         tokenizer.save_pretrained(out)
+        for weights in out.glob("*.safetensors"):  # safetensors writes 0600 whatever the umask
+            os.chmod(weights, umask_mode())
     except OSError as exc:
         raise Sign2GPTError(f"{out}: cannot write the language model ({exc.strerror})") from None
 

@@ -459,7 +459,7 @@ def _check_bounds(obj: Any, where: str) -> None:
                 )
 
 
-def validate(cfg: Any) -> None:
+def validate(cfg: object) -> None:
     """Every range declared with :func:`setting`, and that ranges given as (low, high) are in
     order; a :class:`ConfigError` names the key and what is allowed. Rules that tie the sizes
     of parts together are checked where the parts are built."""

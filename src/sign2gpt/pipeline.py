@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -459,10 +459,3 @@ class Translator:
         return plot_clip_localisation(
             E, vocab, result.pictures, f"{name}: {result.text}", out / f"{name}_heatmap.png"
         )
-
-
-def translate_files(
-    translator: Translator, sources: Iterable[str | Path], heatmap_dir: str | Path | None = None
-) -> list[Translation]:
-    """:meth:`Translator.translate` of every source, in order."""
-    return [translator.translate(source, heatmap_dir) for source in sources]

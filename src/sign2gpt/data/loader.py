@@ -139,7 +139,7 @@ class ThreadLoader:
     ``num_threads=0`` loads in the calling thread.
 
     Iteration starts lazily, at the first ``next()``: set the epoch of the sampler and of the
-    dataset before it (``Sign2GPTModule.on_train_epoch_start`` does, for both loaders).
+    dataset before it (``StageModule.on_train_epoch_start`` does, for both loaders).
     """
 
     def __init__(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from lightning.pytorch.strategies import Strategy
 
 SELECT_THRESHOLD = 0.5
 LOCALISATION_THRESHOLD = 0.2
@@ -52,7 +53,7 @@ class PGPCounts:
             [(found & truth).sum(), (found & ~truth).sum(), (~found & truth).sum()]
         ).double()
 
-    def reduce(self, strategy: Any) -> PGPCounts:
+    def reduce(self, strategy: Strategy) -> PGPCounts:
         if getattr(strategy, "world_size", 1) <= 1 or not torch.distributed.is_initialized():
             return self
         packed = torch.cat([self.tp, self.fp, self.fn, self.loc]).to(strategy.root_device)

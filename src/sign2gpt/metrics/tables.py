@@ -25,9 +25,9 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def format_metrics(result: dict[str, Any]) -> str:
-    keys = TRANSLATION_KEYS if result.get("stage") == "translate" else PGP_KEYS
-    keys = [k for k in keys if k in result]
-    scale = 1.0 if result.get("stage") == "translate" else 100.0
+    translation = "bleu4" in result  # PGP scores are fractions, BLEU and ROUGE percentages
+    keys = [k for k in (TRANSLATION_KEYS if translation else PGP_KEYS) if k in result]
+    scale = 1.0 if translation else 100.0
     text = table(["split", *keys], [[result["split"], *(f"{result[k] * scale:.2f}" for k in keys)]])
     lines = [text, f"settings: {result.get('settings', '')}"]
     for ex in result.get("examples", [])[:3]:

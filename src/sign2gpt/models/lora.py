@@ -1,15 +1,12 @@
 """Low-rank adapters (LoRA) for frozen Linear layers.
 
-Three shapes of the same idea, delta(x) = (alpha / r) * B @ A @ dropout(x), with A ~ N(0, 0.02)
+Two shapes of the same idea, delta(x) = (alpha / r) * B @ A @ dropout(x), with A ~ N(0, 0.02)
 and B = 0 so that an adapted model starts exactly equal to the frozen one
 (docs/method.md#41-spatial-backbone):
 
 - :class:`LoRA`: the adapter alone. ``attach(linear)`` adds it to a Linear with a forward hook,
   so the Linear and its state-dict keys stay untouched (the adapter's own parameters live in
   whichever module owns the LoRA).
-- :class:`LoRALinear`: an ``nn.Linear`` that carries a LoRA. It shares the ``weight`` and ``bias``
-  parameters of the Linear it replaces, so the parent's keys (``...q_proj.weight``) are unchanged;
-  the adapter adds ``...q_proj.lora.lora_A`` / ``lora_B``.
 - :class:`FusedQKVLoRA`: ONE adapter over a fused qkv projection (384 -> 1152 in DINOv2) for a
   model that keeps q, k and v as three Linears (Hugging Face's Dinov2): A (r x in) is shared,
   B (3 out x r) is split three ways, and one dropout mask is drawn per input, exactly like the
@@ -35,12 +32,6 @@ LORA_A_STD = 0.02  # the authors' init of A (B starts at zero)
 def _init_lora(a: nn.Parameter, b: nn.Parameter) -> None:
     nn.init.normal_(a, mean=0.0, std=LORA_A_STD)
     nn.init.zeros_(b)
-
-
-def is_lora_key(key: str) -> bool:
-    """True for state-dict keys that our adapters add (never part of a stock checkpoint)."""
-    leaf = key.rsplit(".", 1)[-1]
-    return leaf in ("lora_A", "lora_B")
 
 
 class LoRA(nn.Module):
@@ -86,44 +77,6 @@ class LoRA(nn.Module):
 
     def extra_repr(self) -> str:
         return f"{self.in_features}->{self.out_features}, rank={self.rank}, scaling={self.scaling}"
-
-
-class LoRALinear(nn.Linear):
-    """A frozen Linear plus a LoRA; ``weight`` and ``bias`` are the wrapped Linear's parameters."""
-
-    def __init__(
-        self,
-        in_features: int,
-        out_features: int,
-        cfg: LoraConfig,
-        bias: bool = True,
-        device: torch.device | str | None = None,
-        dtype: torch.dtype | None = None,
-    ) -> None:
-        super().__init__(in_features, out_features, bias=bias, device=device, dtype=dtype)
-        self.weight.requires_grad_(False)
-        if self.bias is not None:
-            self.bias.requires_grad_(False)
-        self.lora = LoRA(in_features, out_features, cfg, device=device)
-
-    @classmethod
-    def from_linear(cls, linear: nn.Linear, cfg: LoraConfig) -> LoRALinear:
-        """Wrap ``linear`` (its parameters are reused, not copied, and frozen)."""
-        # Built on the meta device so no throw-away weight is allocated, then the real ones
-        # are put in place; the adapter itself is created on the Linear's device.
-        with torch.device("meta"):
-            new = cls(linear.in_features, linear.out_features, cfg, bias=linear.bias is not None)
-        new.weight = linear.weight
-        new.bias = linear.bias
-        new.lora = LoRA(linear.in_features, linear.out_features, cfg, device=linear.weight.device)
-        new.weight.requires_grad_(False)
-        if new.bias is not None:
-            new.bias.requires_grad_(False)
-        return new
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = F.linear(x, self.weight, self.bias)  # (..., out)
-        return out + self.lora(x).to(out.dtype)
 
 
 class FusedQKVLoRA(nn.Module):

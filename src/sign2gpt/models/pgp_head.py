@@ -23,12 +23,12 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
+from transformers import PreTrainedTokenizerBase
 
 from sign2gpt.config import ConfigError, PGPHeadConfig
 from sign2gpt.errors import DataError, Sign2GPTError
@@ -122,7 +122,7 @@ class PGPHead(nn.Module):
 
 
 def lm_embedding_prototypes(
-    embedding: nn.Embedding, tokenizer: Any, vocab: list[str]
+    embedding: nn.Embedding, tokenizer: PreTrainedTokenizerBase, vocab: list[str]
 ) -> torch.Tensor:
     """(V, d): the mean input embedding of each pseudo-gloss's subword tokens.
 

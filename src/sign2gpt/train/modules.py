@@ -10,10 +10,11 @@ backbone and LM are rebuilt from their pretrained source, never copied into ever
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import lightning as L
 import torch
+from lightning.pytorch.strategies import Strategy
 
 from sign2gpt.config import Config
 from sign2gpt.errors import CheckpointError
@@ -26,6 +27,7 @@ from sign2gpt.train.optim import build_adamw
 from sign2gpt.train.schedule import warmup_cosine
 
 MODEL_PREFIX = "model."
+T = TypeVar("T")
 
 
 class StageModule(L.LightningModule):
@@ -199,7 +201,7 @@ def lightning_module(model: StageModel, cfg: Config) -> StageModule:
     raise TypeError(f"no training stage for {type(model).__name__}")
 
 
-def gather_objects(strategy: Any, items: list) -> list:
+def gather_objects(strategy: Strategy, items: list[T]) -> list[T]:
     """All ranks' lists joined (a no-op on one process)."""
     if strategy.world_size <= 1 or not torch.distributed.is_initialized():
         return list(items)

@@ -14,86 +14,13 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 import torch
 from safetensors.torch import load_file
-from tiny import tiny_recipe
+from tiny import run_ok as run
 
 from sign2gpt.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
-
-TINY_RECIPE = tiny_recipe(REPO / "configs" / "demo" / "base.yaml")
-
-
-def run(*argv: str) -> None:
-    assert main(list(argv)) == 0, argv
-
-
-@pytest.fixture(scope="module")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("chain")
-    paths = {
-        "root": root,
-        "corpus": root / "corpus",
-        "store": root / "store",
-        "pg": root / "pg.json",
-        "lm": root / "lm",
-        "recipe": root / "tiny.yaml",
-    }
-    paths["recipe"].write_text(TINY_RECIPE)
-    run("synth", "--out", str(paths["corpus"]), "--preset", "tiny")
-    run(
-        "prepare",
-        "--dataset",
-        "phoenix14t",
-        "--root",
-        str(paths["corpus"]),
-        "--out",
-        str(paths["store"]),
-        "--size",
-        "48",
-        "--workers",
-        "1",
-    )
-    run(
-        "pseudo-gloss",
-        "--dataset",
-        "phoenix14t",
-        "--root",
-        str(paths["corpus"]),
-        "--lang",
-        "de",
-        "--out",
-        str(paths["pg"]),
-    )
-    paths["common"] = [  # type: ignore[assignment]
-        f"data.root={paths['corpus']}",
-        f"data.store={paths['store']}",
-        f"data.pseudo_glosses={paths['pg']}",
-        f"model.lm.pretrained={paths['lm']}",
-        f"lm_pretrain.out_dir={paths['lm']}",
-    ]
-    run("lm-pretrain", "--config", str(paths["recipe"]), *paths["common"])
-    run(
-        "pretrain",
-        "--config",
-        str(paths["recipe"]),
-        *paths["common"],
-        f"train.out_dir={root / 'pgp'}",
-    )
-    run(
-        "train",
-        "--config",
-        str(paths["recipe"]),
-        *paths["common"],
-        f"train.out_dir={root / 'tr'}",
-        f"train.init_from={root / 'pgp' / 'best'}",
-        # stage 2 (and, through its checkpoint, `evaluate`) loads batches with two threads
-        "data.loader=threads",
-        "data.num_workers=2",
-    )
-    return paths
 
 
 def test_each_step_writes_its_files(chain: dict[str, Path]) -> None:
@@ -210,7 +137,7 @@ def test_killed_run_resumes_from_its_last_checkpoint(chain: dict[str, Path], cap
     deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline and proc.poll() is None:
-            if last.is_file() and torch.load(last, weights_only=False)["global_step"] >= 4:
+            if last.is_file() and torch.load(last, weights_only=True)["global_step"] >= 4:
                 break
             time.sleep(0.5)
         assert proc.poll() is None, "the run ended before it could be killed"
@@ -218,7 +145,7 @@ def test_killed_run_resumes_from_its_last_checkpoint(chain: dict[str, Path], cap
     finally:
         proc.kill()
         proc.wait()
-    saved = torch.load(last, weights_only=False)
+    saved = torch.load(last, weights_only=True)
     step = saved["global_step"]
     assert step >= 4
     # Resume with the budget equal to the saved step: a resumed run trains no further, so its

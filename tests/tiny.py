@@ -173,3 +173,10 @@ def randomise_(module: torch.nn.Module, seed: int = 0, std: float = 0.3) -> None
         for p in module.parameters():
             if p.requires_grad:
                 p.copy_(torch.randn(p.shape, generator=g) * std)
+
+
+def run_ok(*argv: str) -> None:
+    """Run a `sign2gpt` command in this process; it must succeed."""
+    from sign2gpt.cli import main
+
+    assert main(list(argv)) == 0, argv

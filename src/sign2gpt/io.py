@@ -81,6 +81,27 @@ def check_readable(path: str | Path, error: ErrorType = DataError, what: str = "
     return path
 
 
+def writable_folder(path: str | Path, error: ErrorType = DataError, what: str = "folder") -> Path:
+    """``path`` created if needed and proven writable (a probe file made and removed), before a
+    command does any work; else ``error`` with the reason (read-only file system, permission
+    denied, a file in the way, no space left)."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = _probe(path)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise error(f"{path}: cannot write the {what} ({os_reason(exc)})") from None
+    return path
+
+
+def _probe(folder: Path) -> tuple[int, str]:
+    import tempfile
+
+    return tempfile.mkstemp(prefix=".sign2gpt-probe-", dir=folder)
+
+
 def file_kind(mode: int) -> str:
     """'directory', 'FIFO', 'character device', ... for ``st_mode``."""
     kinds = (

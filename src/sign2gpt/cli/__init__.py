@@ -8,6 +8,7 @@ import importlib
 import sys
 
 from sign2gpt import __version__
+from sign2gpt.cli._common import quiet_libraries
 from sign2gpt.errors import Sign2GPTError
 
 # The subcommand modules under sign2gpt.cli, each defining COMMANDS (sign2gpt.cli._common).
@@ -62,14 +63,27 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
+    quiet_libraries(args.verbose)
     try:
         return int(args._run(args) or 0)
     except Sign2GPTError as exc:
         print(f"sign2gpt {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        # A file the command had to write or read failed at the system level (a full disk, a
+        # folder turned read-only mid-run): one line naming it, never a traceback.
+        print(f"sign2gpt {args.command}: error: {_describe(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"sign2gpt {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _describe(exc: OSError) -> str:
+    from sign2gpt.io import os_reason
+
+    where = exc.filename if exc.filename is not None else "a file"
+    return f"{where}: {os_reason(exc)}"
 
 
 if __name__ == "__main__":

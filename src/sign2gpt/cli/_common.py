@@ -23,6 +23,25 @@ class Command:
     run: Callable[[argparse.Namespace], int]
 
 
+def quiet_libraries(verbose: bool) -> None:
+    """The libraries' start-up notices and progress bars (Lightning's devices and tips,
+    transformers' weight-loading bars) only with ``-v``; their warnings and errors always."""
+    import logging
+    import os
+    import sys
+
+    level = logging.INFO if verbose else logging.WARNING
+    for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
+        logging.getLogger(name).setLevel(level)
+    if verbose:
+        return
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # read when transformers loads
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+
+
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="recipe YAML (see configs/)")
     parser.add_argument(

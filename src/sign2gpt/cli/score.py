@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from sign2gpt.cli._common import Command
@@ -31,9 +32,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sign2gpt.errors import DataError
-    from sign2gpt.metrics.translation import format_table, score_files, settings
+    from sign2gpt.metrics.translation import (
+        format_table,
+        language_mismatch,
+        read_lines,
+        score_files,
+        settings,
+    )
 
     scores = score_files(args.hyp, args.ref, args.lang)
+    warning = language_mismatch(read_lines(args.ref) + read_lines(args.hyp), args.lang)
+    if warning:
+        print(f"sign2gpt score: warning: {warning}", file=sys.stderr)
     print(format_table(scores))
     print(f"settings: {settings(args.lang)}")
     if args.json:

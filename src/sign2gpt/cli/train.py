@@ -68,12 +68,15 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _runner(stage: str, what: str):
     def run(args: argparse.Namespace) -> int:
+        from lightning.pytorch.utilities import rank_zero_only
+
         from sign2gpt.train.runner import run_training
 
         cfg = config_from_args(args)
         cfg.train.stage = stage  # type: ignore[assignment]  # the command names the stage
         best = run_training(cfg, resume=args.resume, verbose=args.verbose)
-        print(f"best {what} checkpoint: {best}")
+        if rank_zero_only.rank == 0:  # one line, not one per process
+            print(f"best {what} checkpoint: {best}")
         return 0
 
     return run

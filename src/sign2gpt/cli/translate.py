@@ -40,12 +40,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _check_writable(path: Path) -> None:
-    """Refuse an output file that cannot be written before any work is done."""
-    folder = path.parent if str(path.parent) else Path(".")
+    """Refuse an output file that cannot be written before any work is done (the translations
+    would be printed, then the JSON lost)."""
+    from sign2gpt.io import writable_folder
+
+    folder = path.parent
     if not folder.is_dir():
         raise DataError(f"{path}: folder {folder} does not exist")
-    if path.is_dir():
-        raise DataError(f"{path}: is a folder, not a file")
+    if path.exists() and not path.is_file():
+        raise DataError(f"{path}: exists and is not a regular file (a folder or a device)")
+    writable_folder(folder, what="folder of the --json file")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,9 +13,11 @@ View 0 of a clip uses the evaluation transform; views 1..K the training augmenta
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ import torch
 from torch.utils.data import Dataset
 
 from sign2gpt.errors import DataError
-from sign2gpt.io import load_safetensors, save_safetensors
+from sign2gpt.io import load_safetensors, os_reason, save_safetensors
 
 INDEX = "index.jsonl"
 META = "meta.json"
@@ -34,7 +36,6 @@ class FeatureStoreWriter:
 
     def __init__(self, folder: str | Path, meta: dict[str, Any], shard_clips: int = 256) -> None:
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
         meta_path = self.folder / META
         if meta_path.is_file():
             old = json.loads(meta_path.read_text())
@@ -48,7 +49,14 @@ class FeatureStoreWriter:
                     f"not of {meta.get('checkpoint')}; use another --out"
                 )
         else:
-            meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+            except OSError as exc:
+                reason = os_reason(exc)
+                raise DataError(
+                    f"{self.folder}: cannot write the feature store ({reason})"
+                ) from None
         self.shard_clips = shard_clips
         self.done = {(r["id"], r["view"]) for r in read_index(self.folder, missing_ok=True)}
         shards = sorted(self.folder.glob("shard-*.safetensors"))
@@ -69,7 +77,7 @@ class FeatureStoreWriter:
         # atomic, and readable by whoever may read the folder (safetensors alone makes 0600)
         save_safetensors({"z": tensors}, self.folder / name)
         offset = 0
-        with (self.folder / INDEX).open("a", encoding="utf-8") as f:
+        with _writing(self.folder), (self.folder / INDEX).open("a", encoding="utf-8") as f:
             for row, z in self.pending:
                 entry = {**row, "shard": name, "offset": offset, "length": int(z.shape[0])}
                 f.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
@@ -79,6 +87,16 @@ class FeatureStoreWriter:
             os.fsync(f.fileno())
         self.next_shard += 1
         self.pending = []
+
+
+@contextlib.contextmanager
+def _writing(folder: Path) -> Iterator[None]:
+    """An index row that cannot be written (full disk) as one :class:`DataError` line; the shard
+    it describes stays unlisted, so a later run redoes it."""
+    try:
+        yield
+    except OSError as exc:
+        raise DataError(f"{folder}: cannot write the feature store ({os_reason(exc)})") from None
 
 
 def read_index(folder: str | Path, missing_ok: bool = False) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ import torch
 from tqdm import tqdm
 
 from sign2gpt.errors import Sign2GPTError
+from sign2gpt.io import writable_folder
 from sign2gpt.metrics.localisation import SpanLocalisation
 from sign2gpt.metrics.pgp import PGPCounts, never_found, write_per_class
 from sign2gpt.metrics.plots import plot_clip_localisation
@@ -43,8 +44,7 @@ def evaluate_checkpoint(
         pipeline.cfg.data.store = store
     if not pipeline.cfg.data.store and not pipeline.cfg.data.features:
         raise Sign2GPTError(f"{checkpoint}: config names no prepared store; pass --store")
-    out = Path(out_dir) if out_dir else checkpoint / "eval"
-    out.mkdir(parents=True, exist_ok=True)
+    out = writable_folder(Path(out_dir) if out_dir else checkpoint / "eval", what="output folder")
     batch_size = batch_size or pipeline.cfg.data.eval_batch_size
     model = pipeline.model
     if isinstance(model, PGPModel):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from lightning.pytorch.strategies import Strategy
 
@@ -42,13 +43,15 @@ class PGPCounts:
         return cls(z.clone(), z.clone(), z.clone(), torch.zeros(3, dtype=torch.float64))
 
     def update(self, yhat: torch.Tensor, E: torch.Tensor, targets: torch.Tensor) -> None:
-        """yhat (B, V), E (B, T, V+1) with the null column last or first, targets (B, V)."""
-        truth = targets.detach().cpu() > 0.5  # (B, V)
-        pred = yhat.detach().cpu() > SELECT_THRESHOLD
+        """yhat (B, V), E (B, T, V+1) with the null column last, targets (B, V)."""
+        self.add(*clip_outcomes(yhat, E, targets))
+
+    def add(self, pred: torch.Tensor, truth: torch.Tensor, found: torch.Tensor) -> None:
+        """Count clips' outcomes, each (B, V) bool: predicted (yhat > 0.5), true, and localised
+        (max_t E > 0.2)."""
         self.tp += (pred & truth).sum(0).double()
         self.fp += (pred & ~truth).sum(0).double()
         self.fn += (~pred & truth).sum(0).double()
-        found = localised(E.detach().cpu(), truth.shape[1])  # (B, V)
         self.loc += torch.stack(
             [(found & truth).sum(), (found & ~truth).sum(), (~found & truth).sum()]
         ).double()
@@ -122,6 +125,45 @@ def write_per_class(path: Path, rows: list[dict[str, Any]]) -> None:
             cells = [r["gloss"], *(str(r[c]) for c in columns[1:4])]
             cells += [f"{r[c]:.3f}" for c in columns[4:]]
             f.write("\t".join(cells) + "\n")
+
+
+def clip_outcomes(
+    yhat: torch.Tensor, E: torch.Tensor, targets: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(pred, truth, found), each (B, V) bool on the CPU: yhat > 0.5, the targets, and
+    max_t E > 0.2 (the paper's localisation check)."""
+    truth = targets.detach().cpu() > 0.5  # (B, V)
+    pred = yhat.detach().cpu() > SELECT_THRESHOLD
+    found = localised(E.detach().cpu(), truth.shape[1])
+    return pred, truth, found
+
+
+PackedOutcome = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def pack_outcomes(
+    ids: list[str], pred: torch.Tensor, truth: torch.Tensor, found: torch.Tensor
+) -> dict[str, PackedOutcome]:
+    """Each clip's (pred, truth, found) rows as packed bits, keyed by clip id: small enough to
+    gather from every rank, and a clip seen twice (the sampler fills the last step of every
+    rank) is one entry."""
+    return {
+        clip_id: (
+            np.packbits(pred[i].numpy()),
+            np.packbits(truth[i].numpy()),
+            np.packbits(found[i].numpy()),
+        )
+        for i, clip_id in enumerate(ids)
+    }
+
+
+def counts_of_clips(clips: dict[str, PackedOutcome], num_classes: int) -> PGPCounts:
+    """:class:`PGPCounts` over the clips of :func:`pack_outcomes`, each counted once."""
+    counts = PGPCounts.zeros(num_classes)
+    for packed in clips.values():
+        rows = [torch.from_numpy(np.unpackbits(p)[:num_classes].astype(bool))[None] for p in packed]
+        counts.add(*rows)
+    return counts
 
 
 def localised(E: torch.Tensor, num_classes: int) -> torch.Tensor:

@@ -138,6 +138,28 @@ def score(hyps: Sequence[str], refs: Sequence[str], lang: str) -> dict[str, floa
     return out
 
 
+def language_mismatch(texts: Sequence[str], lang: str) -> str:
+    """A one-line warning when ``texts`` do not look like ``lang`` is scored: Chinese text
+    (mostly CJK characters, no spaces) scored as ``de`` / ``en`` is one "word" per sentence and
+    scores BLEU 0; "" when they look right."""
+    texts = [t for t in texts if t.strip()]
+    if lang == "zh" or not texts:
+        return ""
+    cjk = sum(1 for t in texts if _mostly_cjk(t) and " " not in t.strip())
+    if cjk * 2 <= len(texts):
+        return ""
+    return (
+        f"{cjk} of {len(texts)} sentences are Chinese characters without spaces: scored as "
+        f"--lang {lang} each is one word (use --lang zh: one token per character)"
+    )
+
+
+def _mostly_cjk(text: str) -> bool:
+    chars = [c for c in text if not c.isspace()]
+    cjk = sum(1 for c in chars if "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff")
+    return bool(chars) and cjk * 2 > len(chars)
+
+
 def settings(lang: str) -> str:
     """The exact scoring settings for ``lang``, to print beside the scores."""
     _check_lang(lang)

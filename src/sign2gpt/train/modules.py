@@ -18,7 +18,7 @@ from lightning.pytorch.strategies import Strategy
 
 from sign2gpt.config import Config
 from sign2gpt.errors import CheckpointError
-from sign2gpt.metrics.pgp import PGPCounts
+from sign2gpt.metrics.pgp import PackedOutcome, clip_outcomes, counts_of_clips, pack_outcomes
 from sign2gpt.models.checkpoint import upgrade_keys
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.stage import StageModel
@@ -116,7 +116,9 @@ class PGPModule(StageModule):
 
     def __init__(self, model: PGPModel, cfg: Config) -> None:
         super().__init__(model, cfg)
-        self.val_counts: PGPCounts | None = None
+        # per dev clip: (pred, truth, found) as packed bits, so that clips the sampler repeats
+        # to fill every rank's last step are counted once
+        self.val_clips: dict[str, PackedOutcome] = {}
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         z, mask = self.encode(batch)
@@ -125,21 +127,21 @@ class PGPModule(StageModule):
         return out.loss
 
     def on_validation_epoch_start(self) -> None:
-        self.val_counts = PGPCounts.zeros(batch_targets_dim=self.model.num_pseudo_glosses)
+        self.val_clips = {}
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         z, mask = self.encode(batch)
         out = self.model.pseudo_glosses(z, mask, batch["targets"])
         self.log("val/loss", out.loss, sync_dist=True, batch_size=len(batch["ids"]))
-        assert self.val_counts is not None
-        self.val_counts.update(out.yhat.float(), out.E.float(), batch["targets"])
+        outcomes = clip_outcomes(out.yhat.float(), out.E.float(), batch["targets"])
+        self.val_clips.update(pack_outcomes(batch["ids"], *outcomes))
 
     def on_validation_epoch_end(self) -> None:
-        assert self.val_counts is not None
-        counts = self.val_counts.reduce(self.trainer.strategy)
-        metrics = counts.metrics()
-        self.log_dict({f"val/{k}": v for k, v in metrics.items()}, sync_dist=False)
-        self._maybe_export({f"val/{k}": v for k, v in metrics.items()})
+        clips = dict(gather_objects(self.trainer.strategy, list(self.val_clips.items())))
+        counts = counts_of_clips(clips, self.model.num_pseudo_glosses)
+        metrics = {f"val/{k}": v for k, v in counts.metrics().items()}
+        self.log_dict(metrics, sync_dist=False)
+        self._maybe_export(metrics)
 
 
 class TranslationModule(StageModule):

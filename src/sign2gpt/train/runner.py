@@ -36,6 +36,7 @@ import lightning as L
 import torch
 from lightning.pytorch.callbacks import (
     Callback,
+    Checkpoint,
     LearningRateMonitor,
     ModelCheckpoint,
     TQDMProgressBar,
@@ -46,6 +47,7 @@ from lightning.pytorch.utilities import rank_zero_only
 
 from sign2gpt.config import Config, save_config
 from sign2gpt.errors import CheckpointError, Sign2GPTError
+from sign2gpt.io import writable_folder
 from sign2gpt.models.checkpoint import METRICS_FILE
 from sign2gpt.pipeline import Pipeline
 from sign2gpt.train.datamodule import SignDataModule
@@ -146,9 +148,10 @@ class RunFolder:
         return stale
 
 
-class FinalCheckpoint(Callback):
+class FinalCheckpoint(Checkpoint):
     """Writes ``last.ckpt`` once more when training ends: Lightning writes a final one only
-    when no periodic one was written, so a resumed finished run would otherwise redo its tail."""
+    when no periodic one was written, so a resumed finished run would otherwise redo its tail.
+    A ``Checkpoint`` so that Lightning runs it after the periodic ``ModelCheckpoint``."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -172,6 +175,7 @@ def make_trainer(
         save_top_k=0,
         save_last=True,
         every_n_train_steps=train.checkpoint_every_steps,
+        enable_version_counter=False,  # one last.ckpt, overwritten: never last-v1.ckpt
     )
     # A new version_N folder per (re)start: a resumed run never overwrites the earlier logs.
     loggers = [
@@ -205,14 +209,6 @@ def make_trainer(
     )
 
 
-def quiet_lightning(verbose: bool) -> None:
-    """Lightning's start-up notices (accelerators available, tips, batch limits) only with
-    ``verbose``; its warnings and errors always."""
-    level = logging.INFO if verbose else logging.WARNING
-    for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
-        logging.getLogger(name).setLevel(level)
-
-
 def _say(message: str) -> None:
     if rank_zero_only.rank == 0:
         print(message, flush=True)
@@ -226,7 +222,6 @@ def run_training(
 ) -> Path:
     """Train the stage ``cfg.train.stage`` names; returns the best checkpoint folder
     (``out_dir/best``). See the module docstring for what a re-run does."""
-    quiet_lightning(verbose)
     check_devices(cfg)
     out_dir = Path(cfg.train.out_dir)
     folder = RunFolder(out_dir)
@@ -240,6 +235,8 @@ def run_training(
     pipeline = Pipeline.for_training(cfg)  # fails on a bad input before anything is written
     module = lightning_module(pipeline.model, cfg)
     datamodule = SignDataModule(pipeline)
+    for split in ("train", "dev"):  # opened now: a wrong store is refused before any write
+        datamodule.dataset(split)
 
     ckpt_path = _prepare_folder(folder, cfg, resume)
     metrics_seen: dict[str, float] = {}
@@ -297,7 +294,7 @@ def _prepare_folder(folder: RunFolder, cfg: Config, resume: Resume) -> str | Non
         folder.clear()
     resuming = cfg.train.resume and resume != "overwrite" and folder.last.is_file()
     if rank_zero_only.rank == 0:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        writable_folder(out_dir, Sign2GPTError, "run folder (train.out_dir)")
         folder.done.unlink(missing_ok=True)
         had_checkpoint = folder.last.is_file()
         if not resuming and resume != "overwrite" and folder.drop_stale():

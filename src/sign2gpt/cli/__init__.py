@@ -22,6 +22,7 @@ COMMANDS: list[str] = [
     "extract-features",
     "evaluate",
     "translate",
+    "serve",
     "score",
     "summary",
     "demo",

@@ -28,7 +28,7 @@ from sign2gpt.cli import main
 from sign2gpt.serve.app import create_app
 from sign2gpt.serve.engine import Engine, EngineResult
 from sign2gpt.serve.jobs import JobQueue, JobState, QueueFull, TicketInUse
-from sign2gpt.serve.sheet import GAP, LABEL, TILE, contact_sheet, pick_evenly
+from sign2gpt.serve.sheet import COLUMNS, GAP, LABEL, TILE, contact_sheet, pick_evenly
 from sign2gpt.serve.uploads import MB, ServeLimits, safe_name
 
 BASE = "http://127.0.0.1"
@@ -100,7 +100,7 @@ def test_translation_equals_the_cli_and_comes_with_its_pictures(world, client, c
         assert r["seconds"] > 0 and r["queued_seconds"] >= 0
         sheet = client.get(r["contact_sheet_url"])
         assert sheet.status_code == 200 and sheet.headers["content-type"] == "image/png"
-        columns = min(8, r["sampled_frames"])
+        columns = min(COLUMNS, r["sampled_frames"])
         rows = -(-r["sampled_frames"] // columns)
         width, height = Image.open(io.BytesIO(sheet.content)).size
         assert (width, height) == (
@@ -133,9 +133,10 @@ def test_frames_as_a_zip_or_as_image_files_translate_like_the_folder(
     assert r.json()["text"] == expected and r.json()["num_frames"] == 12
     assert "clip_seconds" not in r.json()  # frames have no frame rate
     # several image parts: a frame folder sent from the page (img2 before img10: name order)
-    r = post(client, *images[::-1])
+    r = post(client, *images[::-1], data={"name": "my clip/x"})
     assert r.status_code == 200, r.text
     assert r.json()["text"] == expected and r.json()["num_frames"] == 12
+    assert r.json()["file"] == "x"  # the name the page sends, reduced to a plain name
 
 
 def test_health_reports_the_model_and_limits(world, client):

@@ -80,7 +80,11 @@ UPLOAD_BODY = {
                             "description": "one video (mp4, webm, mov, avi, ...) or zip of "
                             "frames; or several image files: the frames of one clip, in name "
                             "order",
-                        }
+                        },
+                        "name": {
+                            "type": "string",
+                            "description": "the clip's name, for frames sent as image files",
+                        },
                     },
                 }
             }
@@ -366,7 +370,9 @@ def create_app(
                 parts = [(f.filename, f.file) for f in fields if isinstance(f, UploadFile)]
                 if len(parts) != len(fields):
                     return error(400, "the form field `file` must hold a file, not text")
-                clip = await run_in_threadpool(save_upload, parts, job_dir, limits)
+                name = form.get("name")
+                name = name if isinstance(name, str) else None
+                clip = await run_in_threadpool(save_upload, parts, job_dir, limits, name)
             except UploadError as exc:
                 return error(exc.status, str(exc))
             finally:

@@ -13,7 +13,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 TILE = 112  # thumbnail side in pixels
-LABEL = 16  # strip under each thumbnail for its frame number
+COLUMNS = 6  # 24 tiles in 6 x 4: fits a desktop column and stays legible on a phone
+LABEL = 20  # strip under each thumbnail for its frame number
+FONT_SIZE = 14
 GAP = 4
 BACKGROUND = (245, 245, 245)
 INK = (40, 40, 40)
@@ -30,7 +32,7 @@ def contact_sheet(
     frames: np.ndarray,
     numbers: np.ndarray | None = None,
     max_tiles: int = 24,
-    columns: int = 8,
+    columns: int = COLUMNS,
 ) -> Image.Image:
     """frames (T, H, W, 3) uint8 -> one RGB image; ``numbers`` (T,) labels the tiles
     (default 0..T-1)."""
@@ -44,7 +46,10 @@ def contact_sheet(
     height = rows * (TILE + LABEL) + (rows + 1) * GAP
     sheet = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(sheet)
-    font = ImageFont.load_default()
+    try:
+        font = ImageFont.load_default(size=FONT_SIZE)
+    except TypeError:  # Pillow < 10.1: only the small bitmap font
+        font = ImageFont.load_default()
     for slot, i in enumerate(chosen):
         r, c = divmod(slot, columns)
         x, y = GAP + c * (TILE + GAP), GAP + r * (TILE + LABEL + GAP)

@@ -87,13 +87,20 @@ def too_big(limit: int) -> str:
 
 
 def save_upload(
-    parts: list[tuple[str | None, BinaryIO]], job_dir: Path, limits: ServeLimits
+    parts: list[tuple[str | None, BinaryIO]],
+    job_dir: Path,
+    limits: ServeLimits,
+    clip_name: str | None = None,
 ) -> Clip:
     """Write the uploaded ``parts`` (client file name, stream) under ``job_dir``; return the
-    clip to translate, or raise :class:`UploadError`."""
+    clip to translate, or raise :class:`UploadError`. ``clip_name`` names a clip sent as
+    several frames (the folder they came from); a video or zip is named by its file."""
     if not parts:
         raise UploadError("no file in the upload (send it as the multipart form field `file`)")
-    incoming = job_dir / "upload"
+    several = len(parts) > 1
+    label = safe_name(clip_name, "frames")
+    # the folder's name is the clip's name in the heatmap's title
+    incoming = job_dir / "frames" / label if several else job_dir / "upload"
     incoming.mkdir(parents=True)
     budget = limits.max_upload_bytes
     saved: list[tuple[str, Path, int]] = []
@@ -109,14 +116,14 @@ def save_upload(
         budget -= size
         saved.append((name, dest, size))
 
-    if len(saved) > 1:
+    if several:
         odd = [n for n, _, _ in saved if Path(n).suffix.lower() not in IMAGE_EXTS]
         if odd:
             raise UploadError(
                 f"{odd[0]}: several files were sent, so all must be image frames "
                 f"({', '.join(IMAGE_EXTS)}); send a video or a zip on its own"
             )
-        return _frame_folder(incoming, f"{len(saved)} frames", len(saved), limits)
+        return _frame_folder(incoming, label, len(saved), limits)
 
     name, path, size = saved[0]
     suffix = path.suffix.lower()
@@ -124,13 +131,15 @@ def save_upload(
         raise UploadError(f"{name}: empty file")
     with path.open("rb") as f:
         magic = f.read(4)
+    frames = job_dir / "frames" / safe_name(Path(name).stem, "frames")
     if suffix == ".zip" or magic == _ZIP_MAGIC:
-        frames = job_dir / "frames"
         count = _unzip_frames(path, name, frames, limits)
         path.unlink()
         return _frame_folder(frames, name, count, limits)
     if suffix in IMAGE_EXTS:
-        return _frame_folder(incoming, name, 1, limits)
+        frames.mkdir(parents=True)
+        path.rename(frames / name)
+        return _frame_folder(frames, name, 1, limits)
     if suffix and suffix not in VIDEO_EXTS:
         raise UploadError(
             f"{name}: not a video, a zip of frames or an image; send mp4, webm, mov, avi (or "

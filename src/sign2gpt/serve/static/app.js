@@ -121,7 +121,7 @@ function sendFrames(files, label) {
     fail(label, "No png or jpg frames in what you chose.");
     return;
   }
-  send(frames, `${label} (${plural(frames.length, "frame")})`);
+  send(frames, `${label} (${plural(frames.length, "frame")})`, label);
 }
 
 // ---- sending it --------------------------------------------------------------------------
@@ -131,7 +131,7 @@ function newTicket() {
   return Math.random().toString(16).slice(2) + Date.now().toString(16);
 }
 
-function send(files, label) {
+function send(files, label, clipName) {
   if (busy) return;
   const bytes = files.reduce((sum, f) => sum + f.size, 0);
   clearResult();
@@ -144,6 +144,7 @@ function send(files, label) {
   setState("working");
   const form = new FormData();
   for (const f of files) form.append("file", f, f.name);
+  if (clipName) form.append("name", clipName); // frames: the folder they came from
   const ticket = newTicket();
   const xhr = new XMLHttpRequest();
   const started = performance.now();
@@ -161,6 +162,7 @@ function send(files, label) {
   xhr.upload.onload = () => {
     say(`Checking ${label}…`);
     progress(undefined);
+    watch(ticket, label, started);
     poll = setInterval(() => watch(ticket, label, started), 400);
   };
   xhr.onload = () => {

@@ -28,6 +28,7 @@ import pytest
 pytest.importorskip("fastapi", reason="sign2gpt serve needs the `serve` extra")
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
 
+from data_fixtures import encode, frame_pixels  # noqa: E402
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
@@ -270,6 +271,48 @@ def test_a_bad_file_gets_a_clear_message_and_the_next_clip_works(served, browser
     assert_stayed_local(browser, served["url"])
 
 
+def test_a_folder_of_frames_is_translated_like_the_cli(served, browser, tmp_path, capsys):
+    folder = tmp_path / "my_clip"
+    folder.mkdir()
+    for i in range(14):  # images2 must come before images10: name order, numbers as numbers
+        (folder / f"images{i}.png").write_bytes(encode(frame_pixels(3, i, 40, 30), "PNG"))
+    (folder / "notes.txt").write_text("not a frame")
+    expected = cli_sentence(served["translate"], folder, capsys)
+    open_page(browser, served)
+    before = history_size(browser)
+    browser.find_element(By.ID, "folder").send_keys(str(folder))  # webkitdirectory
+    WebDriverWait(browser, 60).until(lambda d: history_size(d) > before)
+    assert browser.find_element(By.TAG_NAME, "body").get_attribute("data-state") == "done"
+    assert browser.find_element(By.ID, "text").text == expected
+    assert browser.find_element(By.ID, "fact-file").text == "my_clip"
+    assert browser.find_element(By.ID, "fact-frames").text == "14 decoded, 7 seen by the model"
+    assert_stayed_local(browser, served["url"])
+
+
+def test_the_page_says_when_a_clip_waits_in_line(served, browser, tmp_path):
+    open_page(browser, served)
+    # The server's side of the line is tested in test_serve_api.py; here its answer to the
+    # page's question is fixed to "queued, 2 ahead" and the page must say so.
+    browser.execute_script(
+        """
+        window.said = [];
+        const status = document.getElementById("status");
+        new MutationObserver(() => said.push(status.textContent))
+          .observe(status, { childList: true, characterData: true, subtree: true });
+        const realFetch = window.fetch;
+        window.fetch = (url, ...rest) => String(url).startsWith("/api/jobs/")
+          ? Promise.resolve(new Response('{"state": "queued", "ahead": 2}'))
+          : realFetch(url, ...rest);
+        """
+    )
+    clip = write_clip(tmp_path / "clip_c.mp4", clip=2, num_frames=12)
+    assert upload(browser, clip) == "done"
+    said = browser.execute_script("return window.said")
+    assert "Queued: 2 clips ahead of clip_c.mp4." in said, said
+    assert said[-1].startswith("Translated clip_c.mp4 in")
+    assert_stayed_local(browser, served["url"])
+
+
 def test_a_webcam_recording_is_translated(served, browser):
     open_page(browser, served)
     record = browser.find_element(By.ID, "record")
@@ -342,4 +385,4 @@ def test_stopping_the_server_removes_its_temporary_folder(served):
     assert list(served["tmp"].glob("sign2gpt-serve-*"))  # results of this session
     proc.send_signal(signal.SIGINT)
     assert proc.wait(30) == 0
-    assert list(served["tmp"].iterdir()) == []
+    assert list(served["tmp"].glob("sign2gpt-serve-*")) == []  # (torch may leave its own)

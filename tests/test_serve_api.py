@@ -301,6 +301,28 @@ def test_a_second_upload_waits_and_says_it_is_queued(engine, world, tmp_path):
     assert c.app.state.queue.status("second").state is JobState.UNKNOWN
 
 
+class BrokenEngine(GatedEngine):
+    """An engine with a bug on every other call."""
+
+    calls = 0
+
+    def translate(self, source: Path, out_dir: Path) -> EngineResult:
+        self.calls += 1
+        if self.calls % 2:
+            raise RuntimeError("a bug in the model code")
+        return self.engine.translate(source, out_dir)
+
+
+def test_a_bug_is_one_line_500_and_the_server_goes_on(engine, world, tmp_path, caplog):
+    app = create_app(BrokenEngine(engine), None, tmp_path, ["127.0.0.1"])  # type: ignore[arg-type]
+    with TestClient(app, base_url=BASE) as c:
+        clip = ("clip_a.mp4", world["a"].read_bytes())
+        assert_error(post(c, clip), 500, r"^clip_a\.mp4: internal error \(RuntimeError\)")
+        assert "a bug in the model code" in caplog.text  # the traceback goes to the log
+        assert post(c, clip).status_code == 200
+        assert len(list((c.app.state.work_dir / "results").iterdir())) == 1  # the failed one went
+
+
 def test_job_queue_runs_in_arrival_order_on_one_thread():
     import asyncio
 

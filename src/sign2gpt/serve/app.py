@@ -34,7 +34,15 @@ from sign2gpt import __version__
 from sign2gpt.errors import DataError
 from sign2gpt.serve.engine import Engine
 from sign2gpt.serve.jobs import JobQueue, QueueFull, TicketInUse
-from sign2gpt.serve.uploads import MB, ServeLimits, UploadError, remove_tree, save_upload, too_big
+from sign2gpt.serve.uploads import (
+    MB,
+    Clip,
+    ServeLimits,
+    UploadError,
+    remove_tree,
+    save_upload,
+    too_big,
+)
 
 log = logging.getLogger("sign2gpt.serve")
 
@@ -237,6 +245,114 @@ class ResultStore:
         return path if path.is_file() else None
 
 
+class Translations:
+    """The work behind ``POST /api/translate``: take in an upload, queue it, answer. Every
+    refusal is an :class:`UploadError` carrying its status."""
+
+    def __init__(self, engine: Engine, limits: ServeLimits, root: Path) -> None:
+        self.engine = engine
+        self.limits = limits
+        self.uploads = root / "uploads"
+        self.uploads.mkdir()
+        self.results = ResultStore(root / "results", limits.keep_results)
+        self.queue = JobQueue(limits.max_waiting)
+        self.body_limit = limits.max_upload_bytes + BODY_SLACK
+
+    async def __call__(self, request: Request, ticket: str) -> Translated:
+        if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+            raise UploadError("send the clip as multipart/form-data in the field `file`")
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.body_limit:  # refused before reading it
+            raise UploadError(too_big(self.limits.max_upload_bytes), status=413)
+        job_dir = self.uploads / secrets.token_hex(8)
+        try:
+            clip = await self._receive(request, job_dir)
+            return await self._translate(ticket, clip)
+        finally:
+            await run_in_threadpool(remove_tree, job_dir)  # the upload, whatever happened
+
+    async def _receive(self, request: Request, job_dir: Path) -> Clip:
+        limited = Request(request.scope, _limited_receive(request.receive, self.body_limit))
+        try:
+            form = await limited.form(max_files=self.limits.max_frames + 1, max_fields=16)
+        except BodyTooLarge:
+            raise UploadError(too_big(self.limits.max_upload_bytes), status=413) from None
+        except StarletteHTTPException as exc:  # Starlette's word on a malformed form
+            raise UploadError(f"unreadable multipart upload ({exc.detail})") from None
+        try:
+            fields = form.getlist("file")
+            parts = [(f.filename, f.file) for f in fields if isinstance(f, UploadFile)]
+            if len(parts) != len(fields):
+                raise UploadError("the form field `file` must hold a file, not text")
+            name = form.get("name")
+            name = name if isinstance(name, str) else None
+            return await run_in_threadpool(save_upload, parts, job_dir, self.limits, name)
+        finally:
+            await form.close()
+
+    async def _translate(self, ticket: str, clip: Clip) -> Translated:
+        rid, out_dir = self.results.new()
+        arrived = time.perf_counter()
+        done = False
+        try:
+            result = await self.queue.run(
+                ticket, lambda: self.engine.translate(clip.source, out_dir)
+            )
+            done = True
+        except QueueFull:
+            waiting = self.queue.max_waiting
+            raise UploadError(f"{waiting} uploads are waiting already; try later", 503) from None
+        except DataError as exc:  # name the file as the client did
+            raise UploadError(str(exc).replace(str(clip.source), clip.name)) from None
+        except TicketInUse as exc:
+            raise UploadError(str(exc)) from None
+        except Exception as exc:  # a bug, not the client's fault: log it, keep serving
+            log.exception("translating %s failed", clip.name)
+            message = f"{clip.name}: internal error ({exc.__class__.__name__}); see the log"
+            raise UploadError(message, status=500) from None
+        finally:
+            if not done:
+                self.results.drop(rid)
+        queued = time.perf_counter() - arrived - result.seconds
+        if result.heatmap is not None:
+            result.heatmap.rename(out_dir / "heatmap.png")
+        return Translated(
+            text=result.text,
+            num_frames=result.num_frames,
+            sampled_frames=result.sampled_frames,
+            clip_seconds=None if clip.seconds is None else round(clip.seconds, 3),
+            seconds=round(result.seconds, 3),
+            queued_seconds=round(max(0.0, queued), 3),
+            file=clip.name,
+            id=rid,
+            contact_sheet_url=f"/api/results/{rid}/contact_sheet.png",
+            heatmap_url=f"/api/results/{rid}/heatmap.png" if result.heatmap else None,
+        )
+
+
+def _health(engine: Engine, limits: ServeLimits, queue: JobQueue) -> Health:
+    info = engine.info
+    running, waiting = queue.load()
+    return Health(
+        status="ok",
+        model=info.model,
+        checkpoint=info.checkpoint,
+        heatmap_checkpoint=info.heatmap_checkpoint,
+        device=info.device,
+        lang=info.lang,
+        num_beams=info.num_beams,
+        version=__version__,
+        sampling=Sampling(frame_stride=info.frame_stride, max_frames=info.max_frames),
+        limits=Limits(
+            max_upload_mb=limits.max_upload_bytes / MB,
+            max_seconds=limits.max_seconds,
+            max_frames=limits.max_frames,
+            max_waiting=limits.max_waiting,
+        ),
+        queue=QueueLoad(running=running, waiting=waiting),
+    )
+
+
 def create_app(
     engine: Engine,
     limits: ServeLimits | None = None,
@@ -250,10 +366,8 @@ def create_app(
 
     limits = limits or ServeLimits()
     root = Path(tempfile.mkdtemp(prefix="sign2gpt-serve-", dir=work_dir))
-    jobs_root, results = root / "uploads", ResultStore(root / "results", limits.keep_results)
-    jobs_root.mkdir()
-    queue = JobQueue(limits.max_waiting)
-    body_limit = limits.max_upload_bytes + BODY_SLACK
+    translations = Translations(engine, limits, root)
+    queue, results = translations.queue, translations.results
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -297,26 +411,7 @@ def create_app(
 
     @app.get("/api/health", response_model=Health)
     async def health() -> Health:
-        info = engine.info
-        running, waiting = queue.load()
-        return Health(
-            status="ok",
-            model=info.model,
-            checkpoint=info.checkpoint,
-            heatmap_checkpoint=info.heatmap_checkpoint,
-            device=info.device,
-            lang=info.lang,
-            num_beams=info.num_beams,
-            version=__version__,
-            sampling=Sampling(frame_stride=info.frame_stride, max_frames=info.max_frames),
-            limits=Limits(
-                max_upload_mb=limits.max_upload_bytes / MB,
-                max_seconds=limits.max_seconds,
-                max_frames=limits.max_frames,
-                max_waiting=limits.max_waiting,
-            ),
-            queue=QueueLoad(running=running, waiting=waiting),
-        )
+        return _health(engine, limits, queue)
 
     @app.get("/api/jobs/{ticket}", response_model=Job)
     async def job(ticket: str) -> Job:
@@ -346,73 +441,13 @@ def create_app(
     async def translate(
         request: Request,
         ticket: str | None = Query(None, pattern=TICKET, description="client's id, see jobs"),
-    ) -> Any:
+    ) -> Translated | JSONResponse:
         """Translate one clip: a video file, a zip of frames, or several image frames, sent
         as the multipart field `file`. One clip runs at a time; the others wait in line
         (`GET /api/jobs/{ticket}` tells a waiting client how many are ahead)."""
-        ticket = ticket or secrets.token_hex(8)
-        if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-            return error(400, "send the clip as multipart/form-data in the field `file`")
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > body_limit:
-            return error(413, too_big(limits.max_upload_bytes))
-        job_dir = jobs_root / secrets.token_hex(8)
         try:
-            limited = Request(request.scope, _limited_receive(request.receive, body_limit))
-            try:
-                form = await limited.form(max_files=limits.max_frames + 1, max_fields=16)
-            except BodyTooLarge:
-                return error(413, too_big(limits.max_upload_bytes))
-            except StarletteHTTPException as exc:  # Starlette's word on a malformed form
-                return error(400, f"unreadable multipart upload ({exc.detail})")
-            try:
-                fields = form.getlist("file")
-                parts = [(f.filename, f.file) for f in fields if isinstance(f, UploadFile)]
-                if len(parts) != len(fields):
-                    return error(400, "the form field `file` must hold a file, not text")
-                name = form.get("name")
-                name = name if isinstance(name, str) else None
-                clip = await run_in_threadpool(save_upload, parts, job_dir, limits, name)
-            except UploadError as exc:
-                return error(exc.status, str(exc))
-            finally:
-                await form.close()
-            rid, out_dir = results.new()
-            arrived = time.perf_counter()
-            try:
-                result = await queue.run(ticket, lambda: engine.translate(clip.source, out_dir))
-            except QueueFull:
-                results.drop(rid)
-                return error(503, f"{queue.max_waiting} uploads are waiting already; try later")
-            except DataError as exc:
-                results.drop(rid)
-                return error(400, str(exc).replace(str(clip.source), clip.name))
-            except TicketInUse as exc:
-                results.drop(rid)
-                return error(400, str(exc))
-            except Exception as exc:  # a bug, not the client's fault: log it, keep serving
-                log.exception("translating %s failed", clip.name)
-                results.drop(rid)
-                return error(
-                    500,
-                    f"{clip.name}: internal error ({exc.__class__.__name__}); see the server's log",
-                )
-            queued = time.perf_counter() - arrived - result.seconds
-            if result.heatmap is not None:
-                result.heatmap.rename(out_dir / "heatmap.png")
-            return Translated(
-                text=result.text,
-                num_frames=result.num_frames,
-                sampled_frames=result.sampled_frames,
-                clip_seconds=None if clip.seconds is None else round(clip.seconds, 3),
-                seconds=round(result.seconds, 3),
-                queued_seconds=round(max(0.0, queued), 3),
-                file=clip.name,
-                id=rid,
-                contact_sheet_url=f"/api/results/{rid}/contact_sheet.png",
-                heatmap_url=f"/api/results/{rid}/heatmap.png" if result.heatmap else None,
-            )
-        finally:
-            await run_in_threadpool(remove_tree, job_dir)
+            return await translations(request, ticket or secrets.token_hex(8))
+        except UploadError as exc:
+            return error(exc.status, str(exc))
 
     return app

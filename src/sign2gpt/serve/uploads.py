@@ -13,7 +13,6 @@ import re
 import shutil
 import zipfile
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import BinaryIO
 
@@ -38,23 +37,18 @@ class ServeLimits:
 
 
 class UploadError(Sign2GPTError):
-    """The client's mistake: ``status`` 400 (unreadable, wrong kind) or 413 (over a limit)."""
+    """An upload the server refuses, with the HTTP status to answer: 400 (unreadable, wrong
+    kind), 413 (over a limit); the app adds 503 (the line is full) and 500 (a bug)."""
 
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
 
 
-class ClipKind(Enum):
-    VIDEO = "video"
-    FRAMES = "frames"
-
-
 @dataclass
 class Clip:
     source: Path  # the video file or frame folder to translate
     name: str  # the client's name for it
-    kind: ClipKind
     num_frames: int  # video packets or image files, counted before decoding
     seconds: float | None  # a video's length; None for frames
 
@@ -146,7 +140,7 @@ def save_upload(
             f"another video file), a zip of png/jpg frames, or the frames themselves"
         )
     num_frames, seconds = probe_video(path, name, limits)
-    return Clip(path, name, ClipKind.VIDEO, num_frames, seconds)
+    return Clip(path, name, num_frames, seconds)
 
 
 def _frame_folder(folder: Path, name: str, count: int, limits: ServeLimits) -> Clip:
@@ -156,7 +150,7 @@ def _frame_folder(folder: Path, name: str, count: int, limits: ServeLimits) -> C
             "(--max-frames)",
             status=413,
         )
-    return Clip(folder, name, ClipKind.FRAMES, count, None)
+    return Clip(folder, name, count, None)
 
 
 def _unzip_frames(path: Path, name: str, out: Path, limits: ServeLimits) -> int:

@@ -253,8 +253,8 @@ class Pipeline:
         collate = collate if collate is not None else self.collator()
         return make_loader(dataset, batches, collate, data, num_workers=workers)
 
-    def read_clip(self, source: str | Path) -> torch.Tensor:
-        """(T, 3, S, S) uint8: a video file or frame folder, sampled and resized as in
+    def read_clip(self, source: str | Path) -> ClipInput:
+        """A video file or frame folder as the model's input: sampled and resized as in
         evaluation (docs/method.md#5-training-recipe); the model normalises it."""
         from sign2gpt.data.augment import eval_clip
         from sign2gpt.data.frames import read_clip
@@ -268,7 +268,16 @@ class Pipeline:
             max_frame_bytes=data.max_frame_bytes,
         ).frames  # (T_all, H, W, 3)
         indices = sample_indices(len(clip), self.cfg.data, train=False, rng=None)
-        return eval_clip(clip[indices], self.cfg.data)
+        return ClipInput(eval_clip(clip[indices], self.cfg.data), len(clip), indices)
+
+
+@dataclass
+class ClipInput:
+    """One clip read for the model."""
+
+    frames: torch.Tensor  # (T, 3, S, S) uint8, the sampled frames
+    decoded: int  # frames the file holds
+    indices: np.ndarray  # (T,) which of them were sampled
 
 
 def open_store(path: str, store_size: int) -> FrameStore:
@@ -349,10 +358,12 @@ class Translation:
     source: str
     text: str = ""
     num_frames: int = 0  # frames the model saw (after sampling)
+    decoded_frames: int = 0  # frames the file holds
     seconds: float = 0.0  # reading + encoding + beam search
     error: str = ""
     heatmap: str = ""  # path of the localisation picture, when drawn
     pictures: np.ndarray | None = field(default=None, repr=False)  # (T, S, S, 3) uint8 seen
+    indices: np.ndarray | None = field(default=None, repr=False)  # (T,) their frame numbers
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready fields (without the pictures)."""
@@ -360,6 +371,7 @@ class Translation:
             "source": self.source,
             "text": self.text,
             "num_frames": self.num_frames,
+            "decoded_frames": self.decoded_frames,
             "seconds": round(self.seconds, 3),
             "error": self.error,
             "heatmap": self.heatmap,
@@ -426,10 +438,12 @@ class Translator:
         result = Translation(str(source))
         start = time.perf_counter()
         try:
-            frames = self.pipeline.read_clip(source)  # (T, 3, S, S) uint8
+            clip = self.pipeline.read_clip(source)
         except DataError as exc:
             result.error = str(exc)
             return result
+        frames = clip.frames  # (T, 3, S, S) uint8
+        result.decoded_frames, result.indices = clip.decoded, clip.indices
         device = self.pipeline.device
         lengths = torch.tensor([frames.shape[0]], device=device)
         frames = frames.to(device)

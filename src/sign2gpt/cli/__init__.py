@@ -22,6 +22,7 @@ MODULES: list[str] = [
     "extract_features",
     "evaluate",
     "translate",
+    "serve",
     "score",
     "summary",
     "demo",

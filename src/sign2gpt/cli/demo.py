@@ -178,6 +178,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"total: {total:.0f} s")
     summary = {"results": rows, "timings_s": timings, "total_s": total, "pgp": pgp_metrics}
     (out / "demo_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(
+        f"\nserve it: sign2gpt serve --checkpoint {out / 'translate' / 'best'} "
+        f"--heatmap-checkpoint {pgp_dir / 'best'}"
+    )
     return 0
 
 

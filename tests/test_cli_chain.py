@@ -164,3 +164,20 @@ def test_killed_run_resumes_from_its_last_checkpoint(chain: dict[str, Path], cap
     resumed = load_file(str(out / "best" / "trainable.safetensors"))
     for key, value in saved["state_dict"].items():
         assert torch.equal(resumed[key.removeprefix("model.")], value), key
+
+
+def test_prepare_takes_the_store_size_of_the_recipe(chain: dict[str, Path], tmp_path) -> None:
+    out = tmp_path / "store"
+    run(
+        "prepare",
+        "--config",
+        str(chain["recipe"]),
+        "--root",
+        str(chain["corpus"]),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--quiet",
+    )
+    assert json.loads((out / "meta.json").read_text())["size"] == 48  # data.store_size

@@ -76,3 +76,28 @@ def test_span_localisation_against_ground_truth(tmp_path):
     loc.update("clip1", E, ["westen", "regen", "sonne"], frames_per_step=4)
     assert loc.metrics() == {"span_hit_rate": 0.5, "span_checked": 2.0}
     assert SpanLocalisation.from_corpus(str(tmp_path / "none"), "test", ["x"]) is None
+
+
+def test_clips_seen_twice_count_once():
+    """The sampler repeats the first clips to fill every rank's last step: counted once."""
+    import torch
+
+    from sign2gpt.metrics.pgp import clip_outcomes, counts_of_clips, pack_outcomes
+
+    yhat = torch.tensor([[0.9, 0.1, 0.6], [0.2, 0.8, 0.1]])  # (B, V)
+    E = torch.zeros(2, 4, 4)  # (B, T, V+1), null column last
+    E[0, 1, 0] = 0.3  # clip a: pseudo-gloss 0 localised
+    targets = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
+    outcomes = clip_outcomes(yhat, E, targets)
+    clips = pack_outcomes(["a", "b"], *outcomes)
+    rank1 = pack_outcomes(["a"], *(o[:1] for o in outcomes))  # the padding on another rank
+    merged = dict([*clips.items(), *rank1.items()])
+    counts = counts_of_clips(merged, 3)
+    # a: pred {0, 2}, truth {0}; b: pred {1}, truth {1, 2}
+    assert counts.tp.tolist() == [1, 1, 0]
+    assert counts.fp.tolist() == [0, 0, 1]
+    assert counts.fn.tolist() == [0, 0, 1]
+    assert counts.loc.tolist() == [1, 0, 2]  # localised: a/0 right; b/1 and b/2 missed
+    twice = PGPCounts.zeros(3)
+    twice.update(yhat[[0, 0, 1]], E[[0, 0, 1]], targets[[0, 0, 1]])
+    assert twice.tp.tolist() == [2, 1, 0]  # counting the batches as they come would double a

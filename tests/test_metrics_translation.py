@@ -178,3 +178,22 @@ def test_cli_prints_table_settings_and_json(tmp_path: Path, capsys):
     rc = main(["score", "--hyp", str(hyp), "--ref", str(ref), "--lang", "de"])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1 and "has 2 lines but" in err
+
+
+def test_chinese_scored_as_german_is_warned_about(tmp_path, capsys):
+    from sign2gpt.metrics.translation import language_mismatch
+
+    zh = ["今天天气很好", "明天北方有大雨", "今天南方有雪"]
+    assert "3 of 3 sentences" in language_mismatch(zh, "de")
+    assert language_mismatch(zh, "zh") == ""
+    assert language_mismatch(["am tag regnet es", "今天 天气"], "de") == ""  # words, spaced
+    hyp, ref = tmp_path / "hyp.txt", tmp_path / "ref.txt"
+    hyp.write_text("今天天气很好\n明天有雨\n", encoding="utf-8")
+    ref.write_text("今天天气很好\n明天北方有大雨\n", encoding="utf-8")
+    assert main(["score", "--hyp", str(hyp), "--ref", str(ref), "--lang", "de"]) == 0
+    captured = capsys.readouterr()
+    warning = [line for line in captured.err.splitlines() if "warning" in line]
+    assert len(warning) == 1 and "--lang zh" in warning[0]
+    assert "0.00" in captured.out  # one 'word' per sentence: what the warning is about
+    assert main(["score", "--hyp", str(hyp), "--ref", str(ref), "--lang", "zh"]) == 0
+    assert "warning" not in capsys.readouterr().err

@@ -11,15 +11,11 @@ from tiny import SENTENCES, model_config, randomise_
 from sign2gpt.config import BridgeConfig, Config, ConfigError, load_config
 from sign2gpt.errors import CheckpointError
 from sign2gpt.models.bridge import Bridge
-from sign2gpt.models.checkpoint import (
-    load_checkpoint,
-    model_type,
-    read_trainable_weights,
-    save_checkpoint,
-)
+from sign2gpt.models.checkpoint import read_trainable_weights, save_checkpoint
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.positional import sinusoidal_table
 from sign2gpt.models.stage import StageModel
+from sign2gpt.models.stages import load_checkpoint, model_type
 from sign2gpt.models.translation_model import TranslationModel
 from sign2gpt.pipeline import Pipeline, Translator
 from sign2gpt.text.tokenizer import encode_sentence

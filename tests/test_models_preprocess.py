@@ -8,9 +8,10 @@ from tiny import model_config, randomise_
 
 from sign2gpt.config import Config, ModelConfig, SpatialConfig, load_config
 from sign2gpt.models import preprocess
-from sign2gpt.models.checkpoint import load_checkpoint, save_checkpoint
+from sign2gpt.models.checkpoint import save_checkpoint
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.preprocess import FrameNormalise
+from sign2gpt.models.stages import load_checkpoint
 
 
 def _pgp(cfg: ModelConfig) -> PGPModel:

@@ -38,13 +38,7 @@ from sign2gpt.data.loader import ThreadLoader, make_loader
 from sign2gpt.data.sampler import LengthBucketSampler
 from sign2gpt.data.store import FrameStore
 from sign2gpt.errors import CheckpointError, DataError, Sign2GPTError
-from sign2gpt.models.checkpoint import (
-    VOCAB_FILE,
-    load_checkpoint,
-    load_checkpoint_tokenizer,
-    model_type,
-    read_trainable_weights,
-)
+from sign2gpt.models.checkpoint import VOCAB_FILE, load_checkpoint_tokenizer, read_trainable_weights
 from sign2gpt.models.pgp_head import (
     COOCCURRENCE_DIM,
     NEAR_DUPLICATE_COS,
@@ -55,6 +49,7 @@ from sign2gpt.models.pgp_head import (
 )
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.stage import StageModel
+from sign2gpt.models.stages import load_checkpoint, model_type
 from sign2gpt.models.translation_model import TranslationModel
 from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
 from sign2gpt.text.tokenizer import encode_texts, load_tokenizer

@@ -22,23 +22,46 @@ import copy
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 
 import torch
 from safetensors import SafetensorError, safe_open
 
-from sign2gpt.config import Config, ConfigError, load_config, save_config
+from sign2gpt.config import Config, ConfigError, ModelConfig, load_config, save_config
 from sign2gpt.errors import CheckpointError
 from sign2gpt.io import load_safetensors, save_safetensors
-from sign2gpt.models.pgp_model import PGPModel
-from sign2gpt.models.stage import StageModel
-from sign2gpt.models.translation_model import TranslationModel
 from sign2gpt.text.tokenizer import TOKENIZER_CONFIG_FILE, load_tokenizer
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
     from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
+
+
+class Saved(Protocol):
+    """What a model must offer to be saved and restored here (a
+    :class:`~sign2gpt.models.stage.StageModel` does)."""
+
+    STAGE: ClassVar[str]
+    cfg: ModelConfig
+
+    def trainable_state_dict(self) -> dict[str, torch.Tensor]: ...
+
+    def load_trainable_state_dict(
+        self, state_dict: dict[str, torch.Tensor], source: str = ...
+    ) -> None: ...
+
+    def to(self, device: str | torch.device) -> Saved: ...
+
+    def eval(self) -> Saved: ...
+
+    @classmethod
+    def rebuild(
+        cls: type[M], cfg: ModelConfig, weights: dict[str, torch.Tensor], folder: Path
+    ) -> M: ...
+
+
+M = TypeVar("M", bound=Saved)
 
 CONFIG_FILE = "config.yaml"
 WEIGHTS_FILE = "trainable.safetensors"
@@ -47,15 +70,7 @@ METRICS_FILE = "metrics.json"
 STAGE_METADATA = "sign2gpt_stage"
 FORMAT_METADATA = "sign2gpt_format"
 FORMAT = "2"  # 2: the sign model under sign. (1: spatial. and sign_encoder. at the top)
-MODEL_TYPES: dict[str, type[StageModel]] = {m.STAGE: m for m in (PGPModel, TranslationModel)}
 _RENAMED = {"spatial.": "sign.spatial.", "sign_encoder.": "sign.encoder."}
-
-
-def model_type(stage: str) -> type[StageModel]:
-    """The model class of a ``train.stage`` value."""
-    if stage not in MODEL_TYPES:
-        raise ConfigError(f"unknown stage {stage!r} (known: {', '.join(MODEL_TYPES)})")
-    return MODEL_TYPES[stage]
 
 
 def _absolute_if_local(source: str) -> str:
@@ -88,7 +103,7 @@ def upgrade_keys(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]
 
 def save_checkpoint(
     folder: str | Path,
-    model: StageModel,
+    model: Saved,
     cfg: Config,
     tokenizer: PreTrainedTokenizerBase | None = None,
     vocab: PseudoGlossVocab | None = None,
@@ -120,8 +135,8 @@ def save_checkpoint(
     # atomic (a reader never sees a half-written file), with the umask's permissions
     save_safetensors(tensors, folder / WEIGHTS_FILE, metadata, error=CheckpointError)
 
-    if tokenizer is None and isinstance(model, TranslationModel):
-        tokenizer = model.tokenizer
+    if tokenizer is None:
+        tokenizer = getattr(model, "tokenizer", None)  # a translation model decodes with one
     if tokenizer is not None:
         tokenizer.save_pretrained(str(folder))
     if vocab is not None:
@@ -167,15 +182,14 @@ def read_checkpoint_config(folder: str | Path) -> Config:
         raise CheckpointError(str(exc)) from None
 
 
-def load_checkpoint(
-    folder: str | Path, device: str | torch.device = "cpu"
-) -> tuple[StageModel, Config]:
-    """(model in eval mode on ``device``, its Config): a :class:`PGPModel` or a
-    :class:`TranslationModel` (with its tokenizer), as the folder's ``train.stage`` says.
+def restore(
+    cls: type[M], folder: str | Path, device: str | torch.device = "cpu"
+) -> tuple[M, Config]:
+    """(model of class ``cls`` in eval mode on ``device``, its Config) from a checkpoint folder.
 
-    The frozen backbone and LM are rebuilt from the references in the config; a missing or
-    mismatched part is a :class:`CheckpointError` naming the file.
-    """
+    The frozen backbone and LM are rebuilt from the references in the config; a folder of
+    another stage, or a missing or mismatched part, is a :class:`CheckpointError` naming the
+    file."""
     folder = Path(folder)
     cfg = read_checkpoint_config(folder)
     weights_path = _weights_path(folder)
@@ -187,7 +201,9 @@ def load_checkpoint(
             f"{weights_path}: weights of stage {saved_stage!r} but {folder / CONFIG_FILE} says "
             f"{stage!r}"
         )
-    model = model_type(stage).rebuild(cfg.model, weights, folder)
+    if stage != cls.STAGE:
+        raise CheckpointError(f"{folder}: a {stage} checkpoint, not a {cls.STAGE} one")
+    model = cls.rebuild(cfg.model, weights, folder)
     model.load_trainable_state_dict(weights, source=str(weights_path))
     model.to(device)
     model.eval()

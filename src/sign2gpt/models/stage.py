@@ -23,6 +23,7 @@ from torch import nn
 
 from sign2gpt.config import Config, ModelConfig
 from sign2gpt.errors import CheckpointError
+from sign2gpt.models.checkpoint import restore, save_checkpoint
 from sign2gpt.models.sign_model import SignModel
 
 if TYPE_CHECKING:
@@ -78,8 +79,6 @@ class StageModel(nn.Module):
         metrics: dict[str, object] | None = None,
     ) -> Path:
         """Write this model as a checkpoint folder (see :mod:`sign2gpt.models.checkpoint`)."""
-        from sign2gpt.models.checkpoint import save_checkpoint
-
         return save_checkpoint(folder, self, cfg, tokenizer, vocab, metrics)
 
     @classmethod
@@ -99,14 +98,7 @@ class StageModel(nn.Module):
     def from_checkpoint(cls: type[S], folder: str | Path, device: str = "cpu") -> S:
         """The model of a checkpoint folder, in eval mode on ``device``; a folder of the other
         stage is a :class:`CheckpointError`."""
-        from sign2gpt.models.checkpoint import load_checkpoint
-
-        model, _ = load_checkpoint(folder, device)
-        if not isinstance(model, cls):
-            raise CheckpointError(
-                f"{folder}: a {model.STAGE} checkpoint, not a {cls.STAGE} one ({cls.__name__})"
-            )
-        return model
+        return restore(cls, folder, device)[0]
 
 
 def check_keys(own: dict[str, torch.Tensor], given: dict[str, torch.Tensor], source: str) -> None:

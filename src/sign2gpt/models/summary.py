@@ -22,10 +22,10 @@ from pathlib import Path
 from torch import nn
 
 from sign2gpt.config import ModelConfig, SpatialConfig
-from sign2gpt.models.checkpoint import model_type
 from sign2gpt.models.gated_lm import local_lm_config
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.stage import Stage, StageModel
+from sign2gpt.models.stages import model_type
 from sign2gpt.models.translation_model import TranslationModel
 
 DECODER = "decoder (LM + gated branches + LoRA + bridge Linear)"

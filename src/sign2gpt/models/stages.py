@@ -1,0 +1,32 @@
+"""The two stage models by the name a recipe gives them (``train.stage``), and loading a
+checkpoint folder of either: the one place where the stage string becomes a type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from sign2gpt.config import Config, ConfigError
+from sign2gpt.models.checkpoint import read_checkpoint_config, restore
+from sign2gpt.models.pgp_model import PGPModel
+from sign2gpt.models.stage import StageModel
+from sign2gpt.models.translation_model import TranslationModel
+
+MODEL_TYPES: dict[str, type[StageModel]] = {m.STAGE: m for m in (PGPModel, TranslationModel)}
+
+
+def model_type(stage: str) -> type[StageModel]:
+    """The model class of a ``train.stage`` value."""
+    if stage not in MODEL_TYPES:
+        raise ConfigError(f"unknown stage {stage!r} (known: {', '.join(MODEL_TYPES)})")
+    return MODEL_TYPES[stage]
+
+
+def load_checkpoint(
+    folder: str | Path, device: str | torch.device = "cpu"
+) -> tuple[StageModel, Config]:
+    """(model in eval mode on ``device``, its Config): a :class:`PGPModel` or a
+    :class:`TranslationModel` (with its tokenizer), as the folder's ``train.stage`` says."""
+    stage = read_checkpoint_config(folder).train.stage
+    return restore(model_type(stage), folder, device)

@@ -80,24 +80,41 @@ def test_span_localisation_against_ground_truth(tmp_path):
 
 def test_clips_seen_twice_count_once():
     """The sampler repeats the first clips to fill every rank's last step: counted once."""
-    import torch
-
-    from sign2gpt.metrics.pgp import clip_outcomes, counts_of_clips, pack_outcomes
+    from sign2gpt.metrics.pgp import clip_records, summarise_clips
 
     yhat = torch.tensor([[0.9, 0.1, 0.6], [0.2, 0.8, 0.1]])  # (B, V)
     E = torch.zeros(2, 4, 4)  # (B, T, V+1), null column last
     E[0, 1, 0] = 0.3  # clip a: pseudo-gloss 0 localised
     targets = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
-    outcomes = clip_outcomes(yhat, E, targets)
-    clips = pack_outcomes(["a", "b"], *outcomes)
-    rank1 = pack_outcomes(["a"], *(o[:1] for o in outcomes))  # the padding on another rank
-    merged = dict([*clips.items(), *rank1.items()])
-    counts = counts_of_clips(merged, 3)
-    # a: pred {0, 2}, truth {0}; b: pred {1}, truth {1, 2}
-    assert counts.tp.tolist() == [1, 1, 0]
-    assert counts.fp.tolist() == [0, 0, 1]
-    assert counts.fn.tolist() == [0, 0, 1]
-    assert counts.loc.tolist() == [1, 0, 2]  # localised: a/0 right; b/1 and b/2 missed
+    clips = clip_records(["a", "b"], yhat, E, targets, loss=0.5)
+    rank1 = clip_records(["a"], yhat[:1], E[:1], targets[:1], loss=0.7)  # padding elsewhere
+    m = summarise_clips({**clips, **rank1}, 3)
+    # a: pred {0, 2}, truth {0}; b: pred {1}, truth {1, 2}: tp 2, fp 1, fn 1
+    assert m["micro_precision"] == pytest.approx(2 / 3)
+    assert m["micro_recall"] == pytest.approx(2 / 3)
+    # localised: a/0 right; b/1 and b/2 missed
+    assert m["loc_precision"] == 1.0 and m["loc_recall"] == pytest.approx(1 / 3)
+    assert m["predicted"] == 3 and m["loss"] == pytest.approx(0.6)
     twice = PGPCounts.zeros(3)
     twice.update(yhat[[0, 0, 1]], E[[0, 0, 1]], targets[[0, 0, 1]])
     assert twice.tp.tolist() == [2, 1, 0]  # counting the batches as they come would double a
+
+
+def test_mean_average_precision_by_hand():
+    from sign2gpt.metrics.pgp import average_precision, mean_average_precision
+
+    # the positives 0.9 and 0.2 rank 1st and 3rd -> (1/1 + 2/3) / 2
+    scores = np.array([0.9, 0.2, 0.4, 0.1])
+    assert average_precision(scores, np.array([1, 1, 0, 0], bool)) == pytest.approx(5 / 6)
+    assert average_precision(scores, np.zeros(4, bool)) == 0.0
+    # two pseudo-glosses with positives (AP 5/6 and 1/2), one without (not counted)
+    table = np.stack([scores, np.array([0.1, 0.3, 0.2, 0.05]), scores], axis=1)  # (N, V)
+    truth = np.stack(
+        [np.array([1, 1, 0, 0], bool), np.array([0, 0, 1, 0], bool), np.zeros(4, bool)], axis=1
+    )
+    assert mean_average_precision(table, truth) == pytest.approx((5 / 6 + 1 / 2) / 2)
+    # all scores below 0.5 (F1 would be 0), yet a better ranking raises it
+    low = table * 0.1
+    better = low.copy()
+    better[2, 1] = 0.04  # the positive of column 1 now ranks first
+    assert mean_average_precision(better, truth) > mean_average_precision(low, truth)

@@ -32,3 +32,31 @@ def test_missing_inputs_are_one_clear_error(tmp_path):
     with pytest.raises(Sign2GPTError, match="unknown stage"):
         run_training(cfg)
     assert not out.exists()  # refused before anything was written
+
+
+def test_stage_one_says_loudly_when_it_never_learned(lm_dir):
+    """Selection by mean average precision moves before any yhat passes 0.5; a run whose
+    F1 never left 0, or whose best epoch is the first, says so in its notes."""
+    from types import SimpleNamespace
+
+    import torch
+    from tiny import model_config
+
+    from sign2gpt.config import Config
+    from sign2gpt.models.pgp_model import PGPModel
+    from sign2gpt.train.modules import PGPModule
+
+    module = PGPModule(
+        PGPModel.build(model_config(lm_dir), prototypes=torch.randn(3, 32)), Config()
+    )
+    module._trainer = SimpleNamespace(current_epoch=5)  # the state after 5 epochs
+    assert module.selection_key({"val/map": 0.3, "val/loss": 2.0}) > module.selection_key(
+        {"val/map": 0.3, "val/loss": 2.5}
+    )  # equal map: the lower dev loss wins
+    module.best_epoch, module.ever_predicted = 0, False
+    notes = module.run_notes()
+    assert len(notes) == 2
+    assert "first epoch" in notes[0] and "never passed" not in notes[0]
+    assert "no pseudo-gloss ever passed yhat > 0.5" in notes[1]
+    module.best_epoch, module.ever_predicted = 3, True
+    assert module.run_notes() == []

@@ -12,15 +12,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
 from sign2gpt.errors import Sign2GPTError
 from sign2gpt.io import writable_folder
 from sign2gpt.metrics.localisation import SpanLocalisation
-from sign2gpt.metrics.pgp import PGPCounts, never_found, write_per_class
+from sign2gpt.metrics.pgp import PGPCounts, mean_average_precision, never_found, write_per_class
 from sign2gpt.metrics.plots import plot_clip_localisation
-from sign2gpt.metrics.translation import score, settings
+from sign2gpt.metrics.translation import collapse_warning, score, settings
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.translation_model import TranslationModel
 from sign2gpt.pipeline import Batch, Pipeline
@@ -99,6 +100,8 @@ def _evaluate_translation(
         "num_beams": beams,
         "settings": settings(cfg.data.lang),
         **{k: float(v) for k, v in metrics.items()},
+        "distinct_hypotheses": len(set(hyps)),
+        "warnings": [w for w in (collapse_warning(hyps, refs),) if w],
         "examples": [{"id": i, "reference": r, "hypothesis": h} for i, r, h in rows[:5]],
     }
 
@@ -118,11 +121,15 @@ def _evaluate_pgp(
     spans = SpanLocalisation.from_corpus(cfg.data.root, split, vocab.vocab)
     drawn: list[Path] = []
     per_step = pipeline.frames_per_step  # stored frames per encoder step
+    scores: list[np.ndarray] = []  # (B, V) yhat per batch, for the mean average precision
+    truths: list[np.ndarray] = []
     loader = pipeline.loader(split, batch_size=batch_size)
     for batch in tqdm(loader, desc=f"pseudo-glosses {split}", unit="batch"):
         z, mask = _sign_features(pipeline, batch)
         res = model.pseudo_glosses(z, mask, batch["targets"].to(pipeline.device))
         counts.update(res.yhat.float(), res.E.float(), batch["targets"])
+        scores.append(res.yhat.float().cpu().numpy())
+        truths.append(batch["targets"].numpy() > 0.5)
         E = res.E.float().cpu()[..., : len(vocab.vocab)]  # (B, T', V) without the null column
         steps = mask.sum(1).tolist()
         starts = (torch.cumsum(batch["lengths"], 0) - batch["lengths"]).tolist()
@@ -149,6 +156,7 @@ def _evaluate_pgp(
                     )
                 )
     metrics = counts.metrics()
+    metrics["map"] = mean_average_precision(np.concatenate(scores), np.concatenate(truths))
     result: dict[str, Any] = {"stage": model.STAGE, "split": split, **metrics}
     rows = counts.per_class(vocab.vocab, vocab.sentence_counts)
     write_per_class(out / f"{split}_pseudo_glosses.tsv", rows)

@@ -138,32 +138,75 @@ def clip_outcomes(
     return pred, truth, found
 
 
-PackedOutcome = tuple[np.ndarray, np.ndarray, np.ndarray]
+@dataclass
+class ClipOutcome:
+    """One dev clip's stage-1 outcome, compact enough to gather from every rank: yhat as
+    float16 (V,), and the bit rows (packed) of its true and localised pseudo-glosses. Keyed by
+    clip id, a clip seen twice (the sampler fills every rank's last step) is one entry."""
+
+    scores: np.ndarray  # (V,) float16 yhat
+    truth: np.ndarray  # packed (V,) bool
+    found: np.ndarray  # packed (V,) bool: max_t E > 0.2
+    loss: float  # the clip's share of the batch loss (batch loss; clips of a batch alike)
 
 
-def pack_outcomes(
-    ids: list[str], pred: torch.Tensor, truth: torch.Tensor, found: torch.Tensor
-) -> dict[str, PackedOutcome]:
-    """Each clip's (pred, truth, found) rows as packed bits, keyed by clip id: small enough to
-    gather from every rank, and a clip seen twice (the sampler fills the last step of every
-    rank) is one entry."""
+def clip_records(
+    ids: list[str], yhat: torch.Tensor, E: torch.Tensor, targets: torch.Tensor, loss: float
+) -> dict[str, ClipOutcome]:
+    """:class:`ClipOutcome` of every clip of a batch (yhat (B, V), E (B, T, V+1), targets)."""
+    _, truth, found = clip_outcomes(yhat, E, targets)
+    scores = yhat.detach().float().cpu().numpy().astype(np.float16)
     return {
-        clip_id: (
-            np.packbits(pred[i].numpy()),
-            np.packbits(truth[i].numpy()),
-            np.packbits(found[i].numpy()),
+        clip_id: ClipOutcome(
+            scores[i], np.packbits(truth[i].numpy()), np.packbits(found[i].numpy()), loss
         )
         for i, clip_id in enumerate(ids)
     }
 
 
-def counts_of_clips(clips: dict[str, PackedOutcome], num_classes: int) -> PGPCounts:
-    """:class:`PGPCounts` over the clips of :func:`pack_outcomes`, each counted once."""
-    counts = PGPCounts.zeros(num_classes)
-    for packed in clips.values():
-        rows = [torch.from_numpy(np.unpackbits(p)[:num_classes].astype(bool))[None] for p in packed]
-        counts.add(*rows)
-    return counts
+def summarise_clips(clips: dict[str, ClipOutcome], num_classes: int) -> dict[str, float]:
+    """The stage-1 dev metrics over clips counted once each: :meth:`PGPCounts.metrics` (the
+    paper's F1 at yhat > 0.5 and the localisation check), ``map`` (mean average precision of
+    ranking the clips by yhat, over pseudo-glosses with a positive clip), ``loss`` (mean) and
+    ``predicted`` (how many (clip, pseudo-gloss) passed yhat > 0.5)."""
+    if not clips:
+        return {"map": 0.0, "loss": float("nan"), "predicted": 0.0, **PGPCounts.zeros(1).metrics()}
+    V = num_classes
+    scores = np.stack([c.scores.astype(np.float32) for c in clips.values()])  # (N, V)
+    truth = np.stack([np.unpackbits(c.truth)[:V] for c in clips.values()]).astype(bool)
+    found = np.stack([np.unpackbits(c.found)[:V] for c in clips.values()]).astype(bool)
+    pred = scores > SELECT_THRESHOLD
+    counts = PGPCounts.zeros(V)
+    counts.add(torch.from_numpy(pred), torch.from_numpy(truth), torch.from_numpy(found))
+    return {
+        **counts.metrics(),
+        "map": mean_average_precision(scores, truth),
+        "loss": float(np.mean([c.loss for c in clips.values()])),
+        "predicted": float(pred.sum()),
+    }
+
+
+def average_precision(scores: np.ndarray, positive: np.ndarray) -> float:
+    """Average precision of ranking items by ``scores`` (N,) against bool ``positive`` (N,):
+    the mean, over the positives, of the precision at each one's rank (ties ranked in input
+    order). 0.0 without a positive."""
+    n_pos = int(positive.sum())
+    if n_pos == 0:
+        return 0.0
+    order = np.argsort(-scores, kind="stable")
+    hits = positive[order]
+    ranks = np.flatnonzero(hits) + 1  # 1-based ranks of the positives
+    return float(np.mean(np.arange(1, n_pos + 1) / ranks))
+
+
+def mean_average_precision(scores: np.ndarray, truth: np.ndarray) -> float:
+    """Mean over pseudo-glosses (columns with at least one positive clip) of
+    :func:`average_precision` of ranking the clips (rows) by their score. Unlike F1 at
+    yhat > 0.5 it moves as soon as the true clips rank higher, before any score passes 0.5."""
+    columns = [v for v in range(truth.shape[1]) if truth[:, v].any()]
+    if not columns:
+        return 0.0
+    return float(np.mean([average_precision(scores[:, v], truth[:, v]) for v in columns]))
 
 
 def localised(E: torch.Tensor, num_classes: int) -> torch.Tensor:

@@ -6,6 +6,7 @@ from typing import Any
 
 TRANSLATION_KEYS = ["bleu1", "bleu2", "bleu3", "bleu4", "rouge_l"]
 PGP_KEYS = [
+    "map",
     "f1",
     "micro_precision",
     "micro_recall",
@@ -38,4 +39,5 @@ def format_metrics(result: dict[str, Any]) -> str:
             "never found (3+ clips, recall 0; per pseudo-gloss scores in "
             f"{split}_pseudo_glosses.tsv): " + ", ".join(result["never_found"])
         )
+    lines += [f"warning: {w}" for w in result.get("warnings", [])]
     return "\n".join(lines)

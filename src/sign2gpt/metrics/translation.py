@@ -160,6 +160,22 @@ def _mostly_cjk(text: str) -> bool:
     return bool(chars) and cjk * 2 > len(chars)
 
 
+COLLAPSE_SHARE = 0.2  # distinct outputs below this share of the distinct references
+
+
+def collapse_warning(hyps: Sequence[str], refs: Sequence[str]) -> str:
+    """A one-line warning when the outputs have collapsed onto a few sentences (fewer distinct
+    hypotheses than a fifth of the distinct references, with 10 or more of those): the model
+    ignores its input, whatever the BLEU says; "" otherwise."""
+    distinct_hyps, distinct_refs = len(set(hyps)), len(set(refs))
+    if distinct_refs < 10 or distinct_hyps >= COLLAPSE_SHARE * distinct_refs:
+        return ""
+    return (
+        f"outputs collapsed: {distinct_hyps} distinct sentences for {len(hyps)} clips "
+        f"({distinct_refs} distinct references): the model is not reading the signing"
+    )
+
+
 def settings(lang: str) -> str:
     """The exact scoring settings for ``lang``, to print beside the scores."""
     _check_lang(lang)

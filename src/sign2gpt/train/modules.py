@@ -9,6 +9,7 @@ backbone and LM are rebuilt from their pretrained source, never copied into ever
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -18,13 +19,15 @@ from lightning.pytorch.strategies import Strategy
 
 from sign2gpt.config import Config
 from sign2gpt.errors import CheckpointError
-from sign2gpt.metrics.pgp import PackedOutcome, clip_outcomes, counts_of_clips, pack_outcomes
+from sign2gpt.metrics.pgp import ClipOutcome, clip_records, summarise_clips
 from sign2gpt.models.checkpoint import upgrade_keys
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.stage import StageModel
 from sign2gpt.models.translation_model import TranslationModel
 from sign2gpt.train.optim import build_adamw
 from sign2gpt.train.schedule import warmup_cosine
+
+log = logging.getLogger(__name__)
 
 MODEL_PREFIX = "model."
 T = TypeVar("T")
@@ -41,7 +44,9 @@ class StageModule(L.LightningModule):
         self.cfg = cfg
         # Called on global rank 0 whenever the dev metric improves: writes the best folder.
         self.export_best: Callable[[dict[str, float]], None] | None = None
-        self.best_score = float("-inf")
+        self.best_key: tuple[float, ...] = ()  # the selection key of the best epoch so far
+        self.best_epoch = -1
+        self.notes: list[str] = []  # warnings for the run's summary (DONE, metrics.json)
 
     # ---- shared forward pieces ------------------------------------------------------------
     def encode(self, batch: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -80,7 +85,7 @@ class StageModule(L.LightningModule):
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         trainable = self.model.trainable_state_dict()
         checkpoint["state_dict"] = {MODEL_PREFIX + k: v for k, v in trainable.items()}
-        checkpoint["sign2gpt_best_score"] = self.best_score
+        checkpoint["sign2gpt_selection"] = {"key": list(self.best_key), "epoch": self.best_epoch}
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         weights = {k.removeprefix(MODEL_PREFIX): v for k, v in checkpoint["state_dict"].items()}
@@ -98,27 +103,48 @@ class StageModule(L.LightningModule):
         full = self.state_dict()
         full.update(saved)
         checkpoint["state_dict"] = full
-        self.best_score = checkpoint.get("sign2gpt_best_score", float("-inf"))
+        selection = checkpoint.get("sign2gpt_selection", {})
+        self.best_key = tuple(selection.get("key", ()))
+        self.best_epoch = int(selection.get("epoch", -1))
+
+    def selection_key(self, metrics: dict[str, float]) -> tuple[float, ...]:
+        """What model selection maximises (compared as a tuple): the dev metric."""
+        return (metrics[self.monitor],)
 
     def _maybe_export(self, metrics: dict[str, float]) -> None:
-        score = metrics[self.monitor]
-        if score > self.best_score:
-            self.best_score = score
+        key = self.selection_key(metrics)
+        if key > self.best_key:  # a strict improvement; () loses to any key
+            self.best_key, self.best_epoch = key, self.current_epoch
             if self.trainer.is_global_zero and self.export_best is not None:
                 self.export_best({**metrics, "epoch": self.current_epoch, "step": self.global_step})
 
+    def run_notes(self) -> list[str]:
+        """Warnings about the whole run, for its summary; see the stage modules."""
+        notes = list(self.notes)
+        epochs = self.trainer.current_epoch if self._trainer is not None else 0
+        if self.best_epoch == 0 and epochs > 1:
+            notes.append(
+                f"the selected checkpoint is from the first epoch ({self.monitor}): the dev "
+                "metric never improved after it"
+            )
+        return notes
+
 
 class PGPModule(StageModule):
-    """Stage 1: pseudo-gloss pretraining; selected by dev macro F1 (yhat > 0.5)."""
+    """Stage 1: pseudo-gloss pretraining; selected by dev mean average precision over
+    pseudo-glosses, the dev loss breaking ties. The paper selected by macro F1 at yhat > 0.5,
+    reported beside it: that F1 stays 0 until some yhat passes 0.5, so at a large vocabulary
+    it can keep the untrained first epoch (docs/method.md#9-deviations)."""
 
-    monitor = "val/f1"
+    monitor = "val/map"
     model: PGPModel
 
     def __init__(self, model: PGPModel, cfg: Config) -> None:
         super().__init__(model, cfg)
-        # per dev clip: (pred, truth, found) as packed bits, so that clips the sampler repeats
-        # to fill every rank's last step are counted once
-        self.val_clips: dict[str, PackedOutcome] = {}
+        # per dev clip, so that clips the sampler repeats to fill every rank's last step are
+        # counted once
+        self.val_clips: dict[str, ClipOutcome] = {}
+        self.ever_predicted = False  # did any dev (clip, pseudo-gloss) ever pass yhat > 0.5
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         z, mask = self.encode(batch)
@@ -132,16 +158,38 @@ class PGPModule(StageModule):
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         z, mask = self.encode(batch)
         out = self.model.pseudo_glosses(z, mask, batch["targets"])
-        self.log("val/loss", out.loss, sync_dist=True, batch_size=len(batch["ids"]))
-        outcomes = clip_outcomes(out.yhat.float(), out.E.float(), batch["targets"])
-        self.val_clips.update(pack_outcomes(batch["ids"], *outcomes))
+        assert out.loss is not None
+        records = clip_records(batch["ids"], out.yhat, out.E, batch["targets"], out.loss.item())
+        self.val_clips.update(records)
 
     def on_validation_epoch_end(self) -> None:
         clips = dict(gather_objects(self.trainer.strategy, list(self.val_clips.items())))
-        counts = counts_of_clips(clips, self.model.num_pseudo_glosses)
-        metrics = {f"val/{k}": v for k, v in counts.metrics().items()}
+        metrics = {
+            f"val/{k}": v for k, v in summarise_clips(clips, self.model.num_pseudo_glosses).items()
+        }
+        self.ever_predicted = self.ever_predicted or metrics["val/predicted"] > 0
         self.log_dict(metrics, sync_dist=False)
         self._maybe_export(metrics)
+
+    def selection_key(self, metrics: dict[str, float]) -> tuple[float, ...]:
+        return (metrics["val/map"], -metrics["val/loss"])
+
+    def run_notes(self) -> list[str]:
+        notes = super().run_notes()
+        if self.best_epoch >= 0 and not self.ever_predicted:
+            notes.append(
+                "no pseudo-gloss ever passed yhat > 0.5 on dev: the paper's F1 is 0 in every "
+                "epoch (selection used val/map); the features may carry little"
+            )
+        return notes
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        super().on_save_checkpoint(checkpoint)
+        checkpoint["sign2gpt_selection"]["ever_predicted"] = self.ever_predicted
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        super().on_load_checkpoint(checkpoint)
+        self.ever_predicted = bool(checkpoint.get("sign2gpt_selection", {}).get("ever_predicted"))
 
 
 class TranslationModule(StageModule):
@@ -181,7 +229,7 @@ class TranslationModule(StageModule):
         self.val_outputs.extend(zip(batch["ids"], hyps, batch["texts"]))
 
     def on_validation_epoch_end(self) -> None:
-        from sign2gpt.metrics.translation import score
+        from sign2gpt.metrics.translation import collapse_warning, score
 
         outputs = gather_objects(self.trainer.strategy, self.val_outputs)
         # A clip may be seen twice when the sampler pads ranks to equal length: keep one.
@@ -190,6 +238,13 @@ class TranslationModule(StageModule):
         refs = [r for _, r in unique.values()]
         result = score(hyps, refs, self.cfg.data.lang)
         metrics = {f"val/{k}": float(v) for k, v in result.items() if k != "n"}
+        metrics["val/distinct"] = len(set(hyps)) / max(1, len(hyps))
+        collapsed = collapse_warning(hyps, refs)
+        if collapsed and self.trainer.is_global_zero:
+            log.warning("epoch %d: %s", self.current_epoch, collapsed)
+            self.notes = [f"at the last validation, {collapsed}"]
+        elif not collapsed:
+            self.notes = []
         self.log_dict(metrics, sync_dist=False, prog_bar=True)
         self._maybe_export(metrics)
 

@@ -128,7 +128,9 @@ class RunFolder:
             info = json.loads(self.done.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return ""
-        return ", ".join(f"{k} {v}" for k, v in info.items())
+        text = ", ".join(f"{k} {v}" for k, v in info.items() if k != "warnings")
+        warnings = info.get("warnings") or []
+        return text + "".join(f"; warning: {w}" for w in warnings)
 
     def clear(self) -> None:
         """Everything a run writes (``--overwrite``)."""
@@ -270,14 +272,29 @@ def run_training(
         if not folder.best.is_dir():
             # No validation ran (e.g. max_steps reached first): export what we have.
             export_best({module.monitor: float("nan"), "step": trainer.global_step})
+        notes = module.run_notes()
+        for note in notes:  # said loudly: in the log, in best/metrics.json and in DONE
+            log.warning("%s: %s", out_dir, note)
+        _add_notes(folder.best / METRICS_FILE, notes)
         info = {
             module.monitor: _best_score(folder.best, module.monitor),
             "epochs": trainer.current_epoch,
             "steps": trainer.global_step,
             "seconds": round(time.perf_counter() - start, 1),
+            "warnings": notes,
         }
         folder.done.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     return folder.best
+
+
+def _add_notes(metrics_file: Path, notes: list[str]) -> None:
+    """The run's warnings into the best checkpoint's metrics.json (``warnings``)."""
+    try:
+        metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    metrics["warnings"] = notes
+    metrics_file.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", "utf-8")
 
 
 def _best_score(best: Path, monitor: str) -> float | None:

@@ -62,10 +62,10 @@ def test_a_frame_without_both_shoulders_takes_the_clip_median_and_missing_stays_
     assert np.isnan(out[2, 2, :2]).all() and out[2, 2, 2] == 0
 
 
-def test_a_clip_without_shoulders_falls_back_to_the_frame_centre_and_a_third_of_its_width():
-    kp = clip([[[NAN, NAN, 0], [NAN, NAN, 0], [8, 2.5, 1]]])  # frame 12 x 9
+def test_a_clip_without_shoulders_falls_back_to_the_frame_centre_and_0_4_of_its_width():
+    kp = clip([[[NAN, NAN, 0], [NAN, NAN, 0], [8, 2.5, 1]]])  # frame 12 x 9: scale 4.8
     out = normalise(kp)
-    np.testing.assert_allclose(out[0, 2], [(8 - 6) / 4, (2.5 - 4.5) / 4, 1], atol=1e-6)
+    np.testing.assert_allclose(out[0, 2], [(8 - 6) / 4.8, (2.5 - 4.5) / 4.8, 1], atol=1e-6)
 
 
 def test_mirror_swaps_left_and_right_and_negates_x():

@@ -375,3 +375,38 @@ def test_openpose_folder_errors(tmp_path: Path):
     )
     with pytest.raises(DataError, match=r"body keypoints of \[30\] values"):
         read_keypoints(tmp_path, fps=25, width=10, height=10)
+
+
+def test_the_docs_mmpose_recipe_builds_a_mirrorable_wholebody_layout(tmp_path: Path):
+    from sign2gpt.data.pose.skeletons import (
+        OPENPOSE_FACE,
+        OPENPOSE_HAND,
+        Component,
+        skeleton_from_components,
+    )
+
+    body = (
+        "Nose", "LEye", "REye", "LEar", "REar", "LShoulder", "RShoulder", "LElbow",
+        "RElbow", "LWrist", "RWrist", "LHip", "RHip", "LKnee", "RKnee", "LAnkle", "RAnkle",
+    )  # fmt: skip
+    sk = skeleton_from_components(
+        [
+            Component("pose_keypoints_2d", body),
+            Component("face_keypoints_2d", OPENPOSE_FACE[:68]),
+            Component("hand_left_keypoints_2d", OPENPOSE_HAND),
+            Component("hand_right_keypoints_2d", OPENPOSE_HAND),
+        ],
+        "coco-wholebody",
+    )
+    assert sk.num_points == 127 and sk.shoulders == (5, 6)
+    name = {n: sk.names[sk.mirror[i]] for i, n in enumerate(sk.names)}
+    assert name["pose_keypoints_2d/LEye"] == "pose_keypoints_2d/REye"
+    assert name["pose_keypoints_2d/Nose"] == "pose_keypoints_2d/Nose"
+    assert name["face_keypoints_2d/FB_0"] == "face_keypoints_2d/FB_16"
+    assert name["face_keypoints_2d/FLO_48"] == "face_keypoints_2d/FLO_54"
+    scores = np.full((2, 127), 0.7)
+    scores[0, 5] = 0.0
+    xy = np.arange(2 * 127 * 2, dtype=float).reshape(2, 127, 2)
+    kp = Keypoints(mark_missing(np.concatenate([xy, scores[..., None]], -1)), sk, 25.0, 9, 9)
+    back = read_npz(write_npz(kp, tmp_path / "wb.npz"))
+    assert back.skeleton == sk and not back.present[0, 5] and back.present[1, 5]

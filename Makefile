@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean pose-env
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,5 +29,19 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
+# Keypoint estimator (docs/pose.md): MediaPipe Holistic in its own environment, as its pins
+# (numpy<2, protobuf<5, opencv-contrib-python) collide with the toolkit's. 0.10.21 is the last
+# release whose wheel ships the Holistic model files. Idempotent: the stamp is made last.
+POSE_VENV := .venv-pose
+POSE_STAMP := $(POSE_VENV)/.installed
+MEDIAPIPE_SPEC ?= mediapipe==0.10.21
+
+$(POSE_STAMP):
+	test -x $(POSE_VENV)/bin/python || $(PYTHON) -m venv $(POSE_VENV)
+	$(POSE_VENV)/bin/python -m pip install -q "$(MEDIAPIPE_SPEC)"
+	touch $(POSE_STAMP)
+
+pose-env: $(POSE_STAMP)
+
 clean:
-	rm -rf $(VENV) demo_out .pytest_cache
+	rm -rf $(VENV) $(POSE_VENV) demo_out .pytest_cache

@@ -1,0 +1,299 @@
+"""The keypoint value every source returns: :class:`Keypoints` on a :class:`Skeleton`.
+
+Conventions (all sources, docs/pose.md):
+
+- ``points`` (T, K, 3) float32: x, y in pixels of the source frame (origin at the top-left
+  corner of the picture, x right, y down; MediaPipe's normalised landmarks are multiplied by
+  the frame's width and height, as ``pose-format`` stores them), then a confidence in [0, 1].
+- A missing point (not detected, or dropped by augmentation) has confidence 0 **and** NaN x, y,
+  so it can never pass for a point at the origin; every present point has finite x, y and a
+  confidence > 0. :class:`Keypoints` checks this on construction; :func:`mark_missing` makes
+  raw arrays obey it.
+- Every point belongs to exactly one :class:`PointGroup`; ``Skeleton.mirror[i]`` is the point
+  that ``i`` becomes when the picture is flipped left-right (its left/right counterpart, or
+  itself on the midline). The two hand groups list their points in the same order, so that
+  ``mirror`` maps the i-th left-hand point to the i-th right-hand point.
+
+Files of this module's own format are ``.npz`` archives of plain arrays (no pickle):
+:func:`write_npz` / :func:`read_npz`.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import os
+import tempfile
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sign2gpt.errors import DataError
+
+
+class PointGroup(enum.Enum):
+    """The parts of a skeleton the pose encoder reads separately."""
+
+    BODY = "body"
+    LEFT_HAND = "left_hand"
+    RIGHT_HAND = "right_hand"
+    FACE = "face"
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """Point names, their groups, left/right counterparts and limbs of one keypoint layout.
+
+    ``name``: the layout's id (``mediapipe-holistic``, ``synth-22``, ``openpose-body25``, ...);
+    ``names``: K unique point names; ``groups``: point indices of each group (every point in
+    exactly one; a group may be empty); ``mirror``: (K,) counterpart of each point; ``edges``:
+    limbs as pairs of point indices (drawing, graph models); ``shoulders``: (left, right)
+    indices, or None where the layout has none (normalisation then falls back, see
+    ``transforms.normalise``)."""
+
+    name: str
+    names: tuple[str, ...]
+    groups: Mapping[PointGroup, tuple[int, ...]]
+    mirror: tuple[int, ...]
+    edges: tuple[tuple[int, int], ...] = ()
+    shoulders: tuple[int, int] | None = None
+    _index: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        k = len(self.names)
+        if len(set(self.names)) != k:
+            dup = sorted({n for n in self.names if self.names.count(n) > 1})
+            raise ValueError(f"skeleton {self.name}: duplicate point names {dup[:3]}")
+        missing = [g for g in PointGroup if g not in self.groups]
+        if missing:
+            raise ValueError(f"skeleton {self.name}: no entry for groups {missing}")
+        owned = sorted(i for idx in self.groups.values() for i in idx)
+        if owned != list(range(k)):
+            raise ValueError(f"skeleton {self.name}: every point must be in exactly one group")
+        mirror = self.mirror
+        if len(mirror) != k or any(not 0 <= j < k or mirror[j] != i for i, j in enumerate(mirror)):
+            raise ValueError(f"skeleton {self.name}: mirror must be a swap of {k} points")
+        left, right = self.groups[PointGroup.LEFT_HAND], self.groups[PointGroup.RIGHT_HAND]
+        if len(left) != len(right) or any(mirror[a] != b for a, b in zip(left, right)):
+            raise ValueError(f"skeleton {self.name}: the i-th left-hand point must mirror the i-th")
+        if any(not (0 <= a < k and 0 <= b < k) for a, b in self.edges):
+            raise ValueError(f"skeleton {self.name}: an edge names a point out of range")
+        if self.shoulders is not None and mirror[self.shoulders[0]] != self.shoulders[1]:
+            raise ValueError(f"skeleton {self.name}: the shoulders must mirror each other")
+        self._index.update({n: i for i, n in enumerate(self.names)})
+
+    @property
+    def num_points(self) -> int:
+        return len(self.names)
+
+    def index(self, name: str) -> int:
+        """The index of point ``name`` (KeyError when the skeleton has none)."""
+        return self._index[name]
+
+    def group_sizes(self) -> dict[PointGroup, int]:
+        return {g: len(self.groups[g]) for g in PointGroup}
+
+    def select(self, names: Sequence[str], name: str | None = None) -> tuple[Skeleton, np.ndarray]:
+        """The sub-skeleton of ``names`` (in that order) and the (K',) indices it takes.
+
+        Raises ValueError when a point's mirror counterpart is left out (the mirror would break).
+        """
+        idx = np.array([self.index(n) for n in names], dtype=np.int64)
+        new = {int(old): i for i, old in enumerate(idx)}
+        lost = [self.names[self.mirror[o]] for o in idx if self.mirror[o] not in new]
+        if lost:
+            raise ValueError(f"skeleton {self.name}: selection lacks mirror points {lost[:3]}")
+        # a group keeps its order, so the i-th left-hand point still mirrors the i-th right one
+        groups = {g: tuple(new[i] for i in self.groups[g] if i in new) for g in PointGroup}
+        sub = Skeleton(
+            name=name or f"{self.name}-subset{len(idx)}",
+            names=tuple(self.names[o] for o in idx),
+            groups=groups,
+            mirror=tuple(new[self.mirror[o]] for o in idx),
+            edges=tuple((new[a], new[b]) for a, b in self.edges if a in new and b in new),
+            shoulders=(
+                (new[self.shoulders[0]], new[self.shoulders[1]])
+                if self.shoulders is not None and all(s in new for s in self.shoulders)
+                else None
+            ),
+        )
+        return sub, idx
+
+
+def swap_left_right(name: str) -> str:
+    """``left_wrist`` <-> ``right_wrist``, ``LEFT_HAND_LANDMARKS/WRIST`` <-> ``RIGHT_HAND_...``
+    (lower, upper or capitalised words; abbreviations such as OpenPose's ``LShoulder`` are not
+    recognised: the readers spell them out)."""
+    for a, b in (("left", "right"), ("LEFT", "RIGHT"), ("Left", "Right")):
+        name = name.replace(a, "\0").replace(b, a).replace("\0", b)
+    return name
+
+
+def mirror_by_names(names: Sequence[str]) -> tuple[int, ...]:
+    """Each point's counterpart found by swapping left/right in its name (itself when the
+    swapped name is not a point: the midline)."""
+    index = {n: i for i, n in enumerate(names)}
+    return tuple(index.get(swap_left_right(n), i) for i, n in enumerate(names))
+
+
+def mark_missing(points: np.ndarray) -> np.ndarray:
+    """(T, K, 3) -> float32 copy obeying the missing-point rule: a point whose confidence is not
+    > 0 or whose x, y is not finite gets confidence 0 and NaN x, y."""
+    out = np.array(points, dtype=np.float32)  # a copy: the caller's array stays as it was
+    if out.ndim != 3 or out.shape[-1] != 3:
+        raise ValueError(f"expected (T, K, 3) keypoints, got {out.shape}")
+    conf = out[..., 2]
+    bad = ~(np.isfinite(out[..., :2]).all(axis=-1) & (conf > 0))  # NaN confidence too
+    out[bad] = (np.nan, np.nan, 0.0)
+    np.clip(out[..., 2], 0.0, 1.0, out=out[..., 2])
+    return out
+
+
+@dataclass(frozen=True)
+class Keypoints:
+    """One clip's keypoints: ``points`` (T, K, 3) float32 (x, y pixels, confidence; missing =
+    confidence 0 and NaN x, y), its ``skeleton``, ``fps`` and the source frame's ``width`` and
+    ``height`` in pixels."""
+
+    points: np.ndarray
+    skeleton: Skeleton
+    fps: float
+    width: int
+    height: int
+
+    def __post_init__(self) -> None:
+        p = self.points
+        if not isinstance(p, np.ndarray) or p.dtype != np.float32 or p.ndim != 3:
+            raise ValueError("Keypoints.points must be a (T, K, 3) float32 array")
+        if p.shape[1:] != (self.skeleton.num_points, 3):
+            raise ValueError(
+                f"Keypoints.points is {p.shape}, the skeleton {self.skeleton.name} has "
+                f"{self.skeleton.num_points} points"
+            )
+        present = p[..., 2] > 0
+        finite = np.isfinite(p[..., :2]).all(axis=-1)
+        if not np.array_equal(present, finite):
+            raise ValueError(
+                "Keypoints.points: missing points need confidence 0 and NaN x, y (use mark_missing)"
+            )
+        if not (math.isfinite(self.fps) and self.fps > 0):
+            raise ValueError(f"Keypoints.fps must be > 0, got {self.fps}")
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError(f"Keypoints frame size must be > 0, got {self.width}x{self.height}")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.skeleton.names
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.points.shape[0])
+
+    @property
+    def present(self) -> np.ndarray:
+        """(T, K) bool: detected points."""
+        return self.points[..., 2] > 0
+
+    def group(self, group: PointGroup) -> np.ndarray:
+        """(T, K_g, 3) points of one group (a copy)."""
+        return self.points[:, list(self.skeleton.groups[group])]
+
+    def select(self, names: Sequence[str], skeleton_name: str | None = None) -> Keypoints:
+        """The same clip on the sub-skeleton of ``names`` (in that order)."""
+        sub, idx = self.skeleton.select(names, skeleton_name)
+        return Keypoints(self.points[:, idx], sub, self.fps, self.width, self.height)
+
+    def frames(self, start: int, stop: int) -> Keypoints:
+        """Frames ``start:stop`` (a clip cut out of a longer video)."""
+        return Keypoints(
+            self.points[start:stop].copy(), self.skeleton, self.fps, self.width, self.height
+        )
+
+
+def mirror_points(points: np.ndarray, mirror: Sequence[int], axis_x: float = 0.0) -> np.ndarray:
+    """(..., K, 3) -> the left-right mirror picture: x -> 2 axis_x - x and each point moved to its
+    counterpart's slot (``mirror``), so ``left_wrist`` holds what the flipped picture's left wrist
+    is. ``axis_x``: 0 for shoulder-centred points, width / 2 for pixels."""
+    out = points[..., list(mirror), :].copy()
+    out[..., 0] = 2.0 * axis_x - out[..., 0]
+    return out
+
+
+def mirror_keypoints(kp: Keypoints) -> Keypoints:
+    """The clip as if the video had been flipped left-right (pixel coordinates: x -> W - x)."""
+    pts = mirror_points(kp.points, kp.skeleton.mirror, axis_x=kp.width / 2.0)
+    return Keypoints(pts, kp.skeleton, kp.fps, kp.width, kp.height)
+
+
+# --------------------------------------------------------------------------------------------
+# the toolkit's own file: .npz of plain arrays
+
+_NPZ_KEYS = ("points", "names", "groups", "mirror", "edges", "shoulders", "skeleton", "meta")
+
+
+def write_npz(kp: Keypoints, path: str | Path) -> Path:
+    """Write ``kp`` to ``path`` (.npz, plain arrays only); atomic: a temporary file in the same
+    folder renamed over the target, so a reader never sees half a file."""
+    path = Path(path)
+    sk = kp.skeleton
+    group_of = np.empty(sk.num_points, dtype="<U16")
+    for g, idx in sk.groups.items():
+        group_of[list(idx)] = g.value
+    arrays = {
+        "points": kp.points,
+        "names": np.array(sk.names, dtype=str),
+        "groups": group_of,
+        "mirror": np.array(sk.mirror, dtype=np.int64),
+        "edges": np.array(sk.edges, dtype=np.int64).reshape(-1, 2),
+        "shoulders": np.array(sk.shoulders if sk.shoulders else (-1, -1), dtype=np.int64),
+        "skeleton": np.array(sk.name),
+        "meta": np.array([kp.fps, kp.width, kp.height], dtype=np.float64),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_npz(path: str | Path) -> Keypoints:
+    """Keypoints written by :func:`write_npz` (or converted by ``convert_openpose_folder``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: keypoint file not found")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            absent = [k for k in _NPZ_KEYS if k not in z.files]
+            if absent:
+                raise DataError(f"{path}: not a sign2gpt keypoint file (no {absent[0]})")
+            arrays = {k: z[k] for k in _NPZ_KEYS}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise DataError(f"{path}: cannot read keypoints ({exc})") from None
+    names = tuple(str(n) for n in arrays["names"])
+    group_of = [str(g) for g in arrays["groups"]]
+    try:
+        groups = {g: tuple(i for i, v in enumerate(group_of) if v == g.value) for g in PointGroup}
+        unknown = sorted(set(group_of) - {g.value for g in PointGroup})
+        if unknown:
+            raise ValueError(f"unknown point group {unknown[0]!r}")
+        left, right = (int(v) for v in arrays["shoulders"])
+        skeleton = Skeleton(
+            name=str(arrays["skeleton"]),
+            names=names,
+            groups=groups,
+            mirror=tuple(int(v) for v in arrays["mirror"]),
+            edges=tuple((int(a), int(b)) for a, b in arrays["edges"]),
+            shoulders=None if left < 0 else (left, right),
+        )
+        fps, width, height = (float(v) for v in arrays["meta"])
+        return Keypoints(arrays["points"], skeleton, fps, round(width), round(height))
+    except ValueError as exc:
+        raise DataError(f"{path}: bad keypoint file ({exc})") from None

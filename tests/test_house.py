@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "sign2gpt"
 
 LIBRARY = {"models", "data", "text", "metrics", "synth"}
-BASE = {"config", "errors", "io"}
+BASE = {"config", "errors", "io", "skeleton"}
 FRONT_DOORS = {"train", "evaluate", "infer", "serve"}
 FORBIDDEN = {
     "models": {"data", "pipeline", "cli", *FRONT_DOORS},

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from sign2gpt.data.pose.keypoints import PointGroup, Skeleton
+from sign2gpt.skeleton import PointGroup, Skeleton
 
 
 class Modality(enum.Enum):

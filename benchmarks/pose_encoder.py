@@ -23,16 +23,16 @@ import numpy as np
 import torch
 from torch import nn
 
+from sign2gpt.config import PoseAugmentConfig, PoseEncoderConfig
 from sign2gpt.data.pose import Skeleton, read_synth_groundtruth
 from sign2gpt.data.pose.skeletons import Component, holistic_reduced_names, skeleton_from_components
 from sign2gpt.data.pose.transforms import (
     PoseAugment,
-    PoseAugmentConfig,
     apply_pose_augment,
     draw_pose_augment,
     normalise,
 )
-from sign2gpt.models.pose_encoder import PoseEncoder, PoseEncoderConfig, masked_points
+from sign2gpt.models.pose_encoder import PoseEncoder, masked_points
 
 
 class FlatMLP(nn.Module):
@@ -96,10 +96,10 @@ def build(kind: str, skeleton: Skeleton, out_dim: int) -> nn.Module:
         return FlatMLP(skeleton.num_points, 256, 2, out_dim)
     if kind == "gcn":
         return SkeletonGCN(skeleton, 32, 2, out_dim)
-    cfg = PoseEncoderConfig(hidden_dim=128, layers=2, out_dim=out_dim)
+    cfg = PoseEncoderConfig(hidden_dim=128, layers=2)
     if kind == "grouped-mlp (global)":
-        cfg = PoseEncoderConfig(128, 2, out_dim, local_parts=False, share_hands=False)
-    return PoseEncoder(cfg, skeleton)
+        cfg = PoseEncoderConfig(hidden_dim=128, layers=2, local_parts=False, share_hands=False)
+    return PoseEncoder(cfg, skeleton, out_dim)
 
 
 KINDS = ("flat-mlp", "gcn", "grouped-mlp (global)", "grouped-mlp (local, shared hands)")

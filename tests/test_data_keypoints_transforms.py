@@ -125,7 +125,9 @@ def test_draw_is_reproducible_and_always_makes_the_same_draws():
 
 
 def test_config_is_checked():
-    with pytest.raises(ValueError, match="hflip_p"):
-        PoseAugmentConfig(hflip_p=1.5)
-    with pytest.raises(ValueError, match="scale"):
-        PoseAugmentConfig(scale=(1.2, 1.0))
+    from sign2gpt.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match=r"data.pose_augment.hflip_p: 1.5 is out of range"):
+        load_config(None, ["data.pose_augment.hflip_p=1.5"])
+    with pytest.raises(ConfigError, match=r"data.pose_augment.scale: 1.2 > 1.0"):
+        load_config(None, ["data.pose_augment.scale=[1.2, 1.0]"])

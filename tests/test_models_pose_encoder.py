@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from sign2gpt.config import ConfigError, Modality, PoseEncoderConfig, load_config, validate
 from sign2gpt.data.pose import PointGroup
 from sign2gpt.data.pose.keypoints import mirror_points
 from sign2gpt.data.pose.skeletons import (
@@ -14,14 +15,9 @@ from sign2gpt.data.pose.skeletons import (
     skeleton_from_components,
     synth_skeleton,
 )
-from sign2gpt.models.pose_encoder import (
-    Modality,
-    PoseEncoder,
-    PoseEncoderConfig,
-    RGBPoseFusion,
-)
+from sign2gpt.models.pose_encoder import PoseEncoder, RGBPoseFusion
 
-TINY = PoseEncoderConfig(hidden_dim=8, layers=2, out_dim=4)
+TINY = PoseEncoderConfig(hidden_dim=8, layers=2)  # out_dim 4 below
 
 
 def frames(n: int, k: int, seed: int = 0, missing: float = 0.2) -> torch.Tensor:
@@ -43,19 +39,19 @@ def holistic178():
 
 def test_output_shape_and_parameter_count_by_hand():
     sk = synth_skeleton()  # 10 body points, 6 per hand, no face
-    enc = PoseEncoder(TINY, sk).eval()
+    enc = PoseEncoder(TINY, sk, 4).eval()
     assert enc(frames(5, 22)).shape == (5, 4)
     # body: Linear(30, 8) + Linear(8, 8) = 248 + 72; hands, shared, local (6 x 3 + 2 inputs):
     # Linear(20, 8) + Linear(8, 8) = 168 + 72; Linear(3 x 8, 4) = 100; BatchNorm1d(4) = 8
     assert sum(p.numel() for p in enc.parameters()) == 320 + 240 + 100 + 8
-    separate = PoseEncoder(PoseEncoderConfig(8, 2, 4, share_hands=False), sk)
+    separate = PoseEncoder(PoseEncoderConfig(hidden_dim=8, layers=2, share_hands=False), sk, 4)
     assert sum(p.numel() for p in separate.parameters()) == 668 + 240
     assert sorted(enc.mlps) == ["body", "right_hand"]
 
 
 def test_holistic_layout_and_packed_frames_of_several_clips():
     sk = holistic178()
-    enc = PoseEncoder(PoseEncoderConfig(hidden_dim=16, out_dim=32), sk)
+    enc = PoseEncoder(PoseEncoderConfig(hidden_dim=16), sk, 32)
     out = enc(frames(64, 178))  # training mode: BatchNorm over the 64 packed frames
     assert out.shape == (64, 32) and torch.isfinite(out).all()
     assert enc.parts == [
@@ -70,7 +66,7 @@ def test_holistic_layout_and_packed_frames_of_several_clips():
 
 def test_a_missing_points_coordinates_do_not_change_the_output():
     sk = holistic178()
-    enc = PoseEncoder(PoseEncoderConfig(hidden_dim=16, out_dim=32), sk).eval()
+    enc = PoseEncoder(PoseEncoderConfig(hidden_dim=16), sk, 32).eval()
     x = frames(6, 178, seed=1)
     base = enc(x)
     gone = x[..., 2] == 0
@@ -88,7 +84,7 @@ def test_a_missing_points_coordinates_do_not_change_the_output():
 
 def test_nan_in_missing_points_keeps_gradients_finite():
     sk = synth_skeleton()
-    enc = PoseEncoder(TINY, sk)
+    enc = PoseEncoder(TINY, sk, 4)
     enc(frames(16, 22, missing=0.5)).pow(2).sum().backward()
     assert all(torch.isfinite(p.grad).all() for p in enc.parameters())
 
@@ -97,12 +93,12 @@ def test_mirroring_the_input_swaps_the_two_hands_features():
     sk = synth_skeleton()
     x = frames(8, 22, seed=2)
     mirrored = torch.from_numpy(mirror_points(x.numpy(), sk.mirror))
-    enc = PoseEncoder(TINY, sk).eval()
+    enc = PoseEncoder(TINY, sk, 4).eval()
     a, b = enc.part_features(x), enc.part_features(mirrored)
     torch.testing.assert_close(b[PointGroup.RIGHT_HAND], a[PointGroup.LEFT_HAND])
     torch.testing.assert_close(b[PointGroup.LEFT_HAND], a[PointGroup.RIGHT_HAND])
     # separate hand MLPs have no such symmetry
-    sep = PoseEncoder(PoseEncoderConfig(8, 2, 4, share_hands=False), sk).eval()
+    sep = PoseEncoder(PoseEncoderConfig(hidden_dim=8, layers=2, share_hands=False), sk, 4).eval()
     a, b = sep.part_features(x), sep.part_features(mirrored)
     assert not torch.allclose(b[PointGroup.RIGHT_HAND], a[PointGroup.LEFT_HAND])
 
@@ -113,7 +109,7 @@ def test_local_parts_make_a_handshape_independent_of_where_it_is():
     moved = x.clone()
     hand = list(sk.groups[PointGroup.RIGHT_HAND])
     moved[:, hand, :2] += torch.tensor([0.7, -0.3])
-    enc = PoseEncoder(TINY, sk)
+    enc = PoseEncoder(TINY, sk, 4)
     a, b = enc.part_input(x, PointGroup.RIGHT_HAND), enc.part_input(moved, PointGroup.RIGHT_HAND)
     torch.testing.assert_close(a[:, :-2], b[:, :-2])  # the shape part
     torch.testing.assert_close(b[:, -2:] - a[:, -2:], torch.tensor([[0.7, -0.3]] * 4))
@@ -129,6 +125,9 @@ def test_fusion_shapes_parameters_and_mismatch():
 
 def test_modality_and_config():
     assert Modality("rgb+pose") is Modality.RGB_POSE
-    with pytest.raises(ValueError):
-        PoseEncoderConfig(layers=0)
+    assert load_config(None, ["model.input=pose"]).model.input is Modality.POSE
+    with pytest.raises(ConfigError, match=r"model.input: 'video' is not one of"):
+        load_config(None, ["model.input=video"])
+    with pytest.raises(ConfigError, match=r"layers: 0 is out of range"):
+        validate(PoseEncoderConfig(layers=0))
     assert np.isclose(PoseEncoderConfig().dropout, 0.0)

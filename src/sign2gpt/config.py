@@ -10,6 +10,7 @@ is loaded (type, then range: :func:`validate`), so a bad value fails before any 
 from __future__ import annotations
 
 import dataclasses
+import enum
 import types
 import typing
 from dataclasses import dataclass, field
@@ -115,6 +116,23 @@ class AugmentConfig:
 
 
 @dataclass
+class PoseAugmentConfig:
+    """Keypoint augmentation of a training clip (one draw per clip, like the frames').
+
+    ``rotation_degrees``: uniform in +- (with probability ``rotation_p``); ``scale``: (low,
+    high) factor; ``shift``: uniform in +-, body units; ``hflip_p``: mirror probability (with
+    the left/right point swap; with ``rgb+pose`` the frames' flip decides instead, so both see
+    the same side); ``drop_p``: the share of points dropped (marked missing) in each frame."""
+
+    rotation_p: float = setting(0.5, ge=0, le=1)
+    rotation_degrees: float = setting(10.0, ge=0, le=180)
+    scale: tuple[float, float] = setting((0.9, 1.1), gt=0)
+    shift: float = setting(0.1, ge=0)
+    hflip_p: float = setting(0.5, ge=0, le=1)
+    drop_p: float = setting(0.05, ge=0, le=1)
+
+
+@dataclass
 class DataConfig:
     dataset: str = "phoenix14t"  # phoenix14t | csl-daily | how2sign | manifest
     root: str = ""  # raw dataset folder (used by `prepare` and `pseudo-gloss`)
@@ -131,6 +149,7 @@ class DataConfig:
     image_size: int = setting(224, ge=8)  # network input
     store_size: int = setting(256, ge=16)  # frames stored at 256x256 (`sign2gpt prepare --size`)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+    pose_augment: PoseAugmentConfig = field(default_factory=PoseAugmentConfig)
     batch_size: int = setting(8, ge=1)
     eval_batch_size: int = setting(8, ge=1)
     # Who loads batches: "threads" (sign2gpt.data.loader.ThreadLoader: threads of the training
@@ -260,9 +279,47 @@ class BridgeConfig:
     max_positions: int = setting(1024, ge=1)  # length of the learned PE table (learned_* only)
 
 
+class Modality(enum.Enum):
+    """What the sign model reads per time step (``model.input``)."""
+
+    RGB = "rgb"  # video frames, through the spatial backbone (the paper)
+    POSE = "pose"  # body, hand and face keypoints, through the pose encoder
+    RGB_POSE = "rgb+pose"  # both, their per-frame features fused
+    GLOSS = "gloss"  # the clip's gloss sequence: the gloss-to-text ceiling, no video at all
+
+    @property
+    def reads_frames(self) -> bool:
+        return self in (Modality.RGB, Modality.RGB_POSE)
+
+    @property
+    def reads_keypoints(self) -> bool:
+        return self in (Modality.POSE, Modality.RGB_POSE)
+
+
+@dataclass
+class PoseEncoderConfig:
+    """The pose encoder (``model.input: pose`` or ``rgb+pose``): one MLP per point group.
+
+    ``hidden_dim``: width of each group's MLP; ``layers``: Linear layers per group MLP (each
+    followed by GELU); ``local_parts``: hands and face relative to their own centre;
+    ``share_hands``: one MLP for both hands (the left mirrored); ``dropout`` after each group
+    MLP layer. Its output size is ``model.spatial.out_dim``."""
+
+    # The keypoint layout: set from the prepared store when training (its keypoints decide);
+    # named here for `summary` (synth-22, mediapipe-holistic-reduced).
+    skeleton: str = "mediapipe-holistic-reduced"
+    hidden_dim: int = setting(128, ge=1)
+    layers: int = setting(2, ge=1)
+    local_parts: bool = True
+    share_hands: bool = True
+    dropout: float = setting(0.0, ge=0, lt=1)
+
+
 @dataclass
 class ModelConfig:
+    input: Modality = Modality.RGB
     spatial: SpatialConfig = field(default_factory=SpatialConfig)
+    pose: PoseEncoderConfig = field(default_factory=PoseEncoderConfig)
     sign_encoder: SignEncoderConfig = field(default_factory=SignEncoderConfig)
     pgp_head: PGPHeadConfig = field(default_factory=PGPHeadConfig)
     bridge: BridgeConfig = field(default_factory=BridgeConfig)
@@ -366,6 +423,14 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
     origin = get_origin(tp)
     if tp is Any:
         return value
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        if isinstance(value, tp):
+            return value
+        try:
+            return tp(value)
+        except ValueError:
+            known = [m.value for m in tp]
+            raise ConfigError(f"{where}: {value!r} is not one of {known}") from None
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a mapping, got {value!r}")
@@ -466,17 +531,22 @@ def validate(cfg: object) -> None:
     _check_bounds(cfg, "")
     if not isinstance(cfg, Config):
         return
-    aug = cfg.data.augment
-    for name in ("crop_scale", "crop_ratio"):
-        low, high = getattr(aug, name)
+    for key, section, name in (
+        ("data.augment", cfg.data.augment, "crop_scale"),
+        ("data.augment", cfg.data.augment, "crop_ratio"),
+        ("data.pose_augment", cfg.data.pose_augment, "scale"),
+    ):
+        low, high = getattr(section, name)
         if low > high:
-            raise ConfigError(f"data.augment.{name}: {low} > {high} (need low <= high)")
+            raise ConfigError(f"{key}.{name}: {low} > {high} (need low <= high)")
 
 
 def to_dict(obj: Any) -> dict[str, Any]:
     """Plain nested dict (tuples as lists) suitable for YAML."""
 
     def plain(v: Any) -> Any:
+        if isinstance(v, enum.Enum):
+            return v.value
         if isinstance(v, (list, tuple)):
             return [plain(x) for x in v]
         if isinstance(v, dict):

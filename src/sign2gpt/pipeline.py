@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +32,12 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from transformers import PreTrainedTokenizerBase
 
-from sign2gpt.config import Config
-from sign2gpt.data.dataset import SignClipDataset, collate_clips
+from sign2gpt.config import Config, ConfigError, Modality
+from sign2gpt.data.dataset import SignClipDataset, collate_clips, gloss_tokens
 from sign2gpt.data.features import CachedFeatureDataset, collate_features
 from sign2gpt.data.loader import ThreadLoader, make_loader
+from sign2gpt.data.pose.keypoints import Keypoints
+from sign2gpt.data.pose.store import KeypointStore
 from sign2gpt.data.sampler import LengthBucketSampler
 from sign2gpt.data.store import FrameStore
 from sign2gpt.errors import CheckpointError, DataError, Sign2GPTError
@@ -51,6 +54,7 @@ from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.stage import StageModel
 from sign2gpt.models.stages import load_checkpoint, model_type
 from sign2gpt.models.translation_model import TranslationModel
+from sign2gpt.skeleton import Skeleton
 from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
 from sign2gpt.text.tokenizer import encode_texts, load_tokenizer
 
@@ -151,14 +155,19 @@ class Pipeline:
         # Only prototypes made from the LM's input embeddings need the LM (and its tokenizer).
         tokenizer = lm_tokenizer(cfg) if cfg.model.pgp_head.prototypes == "lm" else None
         prototypes = build_prototypes(cfg, vocab, tokenizer)
-        model = PGPModel.build(cfg.model, prototypes=prototypes)
+        skeleton, glosses = sign_inputs(cfg)
+        model = PGPModel.build(cfg.model, prototypes, skeleton=skeleton, glosses=glosses)
         return cls(cfg, model, tokenizer, vocab)
 
     @classmethod
     def _stage_two(cls, cfg: Config) -> Pipeline:
         tokenizer = lm_tokenizer(cfg)
-        model = TranslationModel.build(cfg.model, tokenizer=tokenizer)
+        skeleton, glosses = sign_inputs(cfg)
+        model = TranslationModel.build(
+            cfg.model, tokenizer=tokenizer, skeleton=skeleton, glosses=glosses
+        )
         if cfg.train.init_from:
+            check_same_input(cfg)
             model.load_sign_model(read_trainable_weights(cfg.train.init_from))
         if cfg.data.features:
             if not cfg.train.init_from:
@@ -200,16 +209,33 @@ class Pipeline:
 
     def dataset(self, split: str, train: bool, store: str | None = None) -> Dataset:
         """The clips of ``split``: cached features when ``data.features`` names a store (stage
-        2), else frames from the prepared store (``store`` overrides ``data.store``)."""
+        2), else what the model reads (frames, keypoints, glosses) from the prepared store
+        (``store`` overrides ``data.store``)."""
         data = self.cfg.data
+        seed = self.cfg.train.seed
         if data.features and isinstance(self.model, TranslationModel):
-            return CachedFeatureDataset(data.features, split, train=train, seed=self.cfg.train.seed)
+            return CachedFeatureDataset(data.features, split, train=train, seed=seed)
+        path = store or data.store
+        modality = self.model.sign.modality
+        keypoints = (
+            open_keypoints(path, self.model.sign.skeleton) if modality.reads_keypoints else None
+        )
+        glosses = None
+        if self.model.sign.glosses is not None:
+            glosses = {g: i + 1 for i, g in enumerate(self.model.sign.glosses)}
+        frames_wanted = modality.reads_frames
+        rows = (
+            open_store(path, data.store_size) if frames_wanted or keypoints is None else keypoints
+        )
         return SignClipDataset(
-            open_store(store or data.store, data.store_size),
+            rows,
             split,
             data,
             train=train,
-            seed=self.cfg.train.seed,
+            seed=seed,
+            frames=frames_wanted,
+            keypoints=keypoints,
+            glosses=glosses,
         )
 
     def loader(
@@ -249,30 +275,142 @@ class Pipeline:
         return make_loader(dataset, batches, collate, data, num_workers=workers)
 
     def read_clip(self, source: str | Path) -> ClipInput:
-        """A video file or frame folder as the model's input: sampled and resized as in
-        evaluation (docs/method.md#5-training-recipe); the model normalises it."""
+        """A video file or frame folder (or, for a pose model, a keypoint file: ``.pose``,
+        ``.npz``, the synthetic corpus's ``.json``) as the model's input: sampled and resized
+        as in evaluation (docs/method.md#5-training-recipe). A pose model given a video runs
+        the keypoint estimator on it (``make pose-env``)."""
         from sign2gpt.data.augment import eval_clip
         from sign2gpt.data.frames import read_clip
+        from sign2gpt.data.pose.readers import is_keypoint_file, read_keypoints
         from sign2gpt.data.sampling import sample_indices
 
         data = self.cfg.data
-        clip = read_clip(
-            source,
-            size=data.store_size,
-            max_pixels=data.max_pixels,
-            max_frame_bytes=data.max_frame_bytes,
-        ).frames  # (T_all, H, W, 3)
-        indices = sample_indices(len(clip), self.cfg.data, train=False, rng=None)
-        return ClipInput(eval_clip(clip[indices], self.cfg.data), len(clip), indices)
+        sign = self.model.sign
+        modality = sign.modality
+        if modality is Modality.GLOSS:
+            raise DataError(
+                f"{source}: this model reads gloss sequences, not video (the gloss-to-text "
+                "ceiling): score it with `sign2gpt evaluate`"
+            )
+        keypoints_only = modality is Modality.POSE and is_keypoint_file(source)
+        if keypoints_only:
+            kp = read_keypoints(source)
+            decoded = len(kp.points)
+        else:
+            clip = read_clip(
+                source,
+                size=data.store_size,
+                max_pixels=data.max_pixels,
+                max_frame_bytes=data.max_frame_bytes,
+            ).frames  # (T_all, H, W, 3)
+            decoded = len(clip)
+        indices = sample_indices(decoded, data, train=False, rng=None)
+        out = ClipInput(None, decoded, indices)
+        if modality.reads_frames:
+            out.frames = eval_clip(clip[indices], data)
+        if modality.reads_keypoints:
+            if not keypoints_only:
+                kp = estimate_source_keypoints(source)
+            out.keypoints = model_keypoints(kp, sign.skeleton, source)[indices]
+        if modality is Modality.POSE and not keypoints_only:
+            out.pictures = clip[indices]  # what the estimator saw, for pictures
+        return out
 
 
 @dataclass
 class ClipInput:
     """One clip read for the model."""
 
-    frames: torch.Tensor  # (T, 3, S, S) uint8, the sampled frames
+    frames: torch.Tensor | None  # (T, 3, S, S) uint8, the sampled frames (rgb, rgb+pose)
     decoded: int  # frames the file holds
     indices: np.ndarray  # (T,) which of them were sampled
+    keypoints: torch.Tensor | None = None  # (T, K, 3) normalised (pose, rgb+pose)
+    pictures: np.ndarray | None = None  # (T, H, W, 3) uint8 frames of a pose model's video
+
+    @property
+    def steps(self) -> int:
+        return len(self.indices)
+
+
+def estimate_source_keypoints(source: str | Path) -> Keypoints:
+    """MediaPipe Holistic on a video file or frame folder (its own environment, ``make
+    pose-env``), one line naming what is missing when it is not installed."""
+    from sign2gpt.data.pose.estimate import estimate_keypoints
+    from sign2gpt.data.pose.store import FOLDER_FPS
+
+    fps = None if Path(source).is_file() else FOLDER_FPS
+    return estimate_keypoints(source, fps=fps).keypoints
+
+
+def model_keypoints(kp: Keypoints, skeleton: Skeleton | None, source: str | Path) -> torch.Tensor:
+    """(T, K, 3) float32 keypoints in the model's skeleton, normalised to body units: the
+    model's points picked by name from a layout that holds them (a full MediaPipe layout for a
+    model of the reduced one)."""
+    from sign2gpt.data.pose.transforms import normalise_points
+
+    assert skeleton is not None
+    points = kp.points
+    if kp.skeleton.names != skeleton.names:
+        try:
+            _, idx = kp.skeleton.select(skeleton.names)
+        except (KeyError, ValueError):
+            raise DataError(
+                f"{source}: keypoints of layout {kp.skeleton.name} ({kp.skeleton.num_points} "
+                f"points) lack points of the model's {skeleton.name}"
+            ) from None
+        points = points[:, idx]
+    normalised = normalise_points(points, skeleton.shoulders, kp.width, kp.height)
+    return torch.from_numpy(np.ascontiguousarray(normalised, dtype=np.float32))
+
+
+def open_keypoints(path: str, skeleton: Skeleton | None) -> KeypointStore:
+    """The keypoints of the prepared store at ``path``, refused when they are of another
+    skeleton than the model reads."""
+    if not path:
+        raise DataError("data.store is empty: name the prepared store (`sign2gpt prepare`)")
+    store = KeypointStore(path)
+    if skeleton is not None and store.skeleton.names != skeleton.names:
+        raise DataError(
+            f"{store.path}: keypoints of skeleton {store.skeleton.name} "
+            f"({store.skeleton.num_points} points), the model reads {skeleton.name} "
+            f"({skeleton.num_points} points)"
+        )
+    return store
+
+
+def sign_inputs(cfg: Config) -> tuple[Skeleton | None, list[str] | None]:
+    """What a new sign model of ``cfg`` needs beside its config: the skeleton of the store's
+    keypoints (``pose``, ``rgb+pose``), the gloss vocabulary of the training split
+    (``gloss``: signs of the ``gloss`` annotation, most frequent first)."""
+    modality = cfg.model.input
+    skeleton = open_keypoints(cfg.data.store, None).skeleton if modality.reads_keypoints else None
+    if skeleton is not None:
+        cfg.model.pose.skeleton = skeleton.name  # the config says what the model reads
+    glosses = None
+    if modality is Modality.GLOSS:
+        store = open_store(cfg.data.store, cfg.data.store_size)
+        counts = Counter(
+            g for row in store.split("train") for g in gloss_tokens(row.get("gloss", ""))
+        )
+        if not counts:
+            raise DataError(
+                f"{cfg.data.store}: no gloss annotation in the training split (model.input gloss "
+                "reads it: Phoenix14T's orth, CSL-Daily's label_gloss)"
+            )
+        glosses = sorted(counts, key=lambda g: (-counts[g], g))
+    return skeleton, glosses
+
+
+def check_same_input(cfg: Config) -> None:
+    """Stage 2 takes the stage-1 sign model only when both read the same input."""
+    from sign2gpt.models.checkpoint import read_checkpoint_config
+
+    before = read_checkpoint_config(cfg.train.init_from).model.input
+    if before is not cfg.model.input:
+        raise ConfigError(
+            f"train.init_from {cfg.train.init_from}: a stage-1 model of input {before.value}, "
+            f"this recipe's model.input is {cfg.model.input.value}"
+        )
 
 
 def open_store(path: str, store_size: int) -> FrameStore:
@@ -394,6 +532,12 @@ class Translator:
             if heatmaps is not None
             else None
         )
+        if self.pgp is not None and self.pgp.sign.modality is not self.model.sign.modality:
+            raise CheckpointError(
+                f"{heatmaps.folder if heatmaps else ''}: the heatmap model reads "
+                f"{self.pgp.sign.modality.value}, the translation model "
+                f"{self.model.sign.modality.value}"
+            )
         self.num_beams = num_beams or translation.cfg.train.num_beams
 
     @classmethod
@@ -437,31 +581,42 @@ class Translator:
         except DataError as exc:
             result.error = str(exc)
             return result
-        frames = clip.frames  # (T, 3, S, S) uint8
         result.decoded_frames, result.indices = clip.decoded, clip.indices
+        batch = {"lengths": torch.tensor([clip.steps])}
+        for key, value in (("frames", clip.frames), ("keypoints", clip.keypoints)):
+            if value is not None:
+                batch[key] = value
         device = self.pipeline.device
-        lengths = torch.tensor([frames.shape[0]], device=device)
-        frames = frames.to(device)
-        z, mask = self.model.encode(frames, lengths)
+        z, mask = self.model.encode_batch(batch, device)
         train = self.pipeline.cfg.train
         result.text = self.model.translate(
             z, mask, num_beams=self.num_beams, max_new_tokens=train.max_new_tokens
         )[0]
-        result.num_frames = int(frames.shape[0])
-        result.pictures = self.model.sign.normalise.to_pictures(frames)
+        result.num_frames = clip.steps
+        result.pictures = self._pictures(clip)
         if self.pgp is not None and heatmap_dir is not None:
-            result.heatmap = str(self._heatmap(frames, lengths, result, Path(heatmap_dir)))
+            result.heatmap = str(self._heatmap(batch, result, Path(heatmap_dir)))
         result.seconds = time.perf_counter() - start
         return result
 
-    def _heatmap(
-        self, frames: torch.Tensor, lengths: torch.Tensor, result: Translation, out: Path
-    ) -> Path:
+    def _pictures(self, clip: ClipInput) -> np.ndarray:
+        """(T, H, W, 3) uint8: the frames the model saw, or its keypoints drawn."""
+        from sign2gpt.metrics.plots import draw_keypoints
+
+        sign = self.model.sign
+        if clip.frames is not None:
+            return sign.normalise.to_pictures(clip.frames)
+        if clip.pictures is not None:
+            return clip.pictures
+        assert clip.keypoints is not None and sign.skeleton is not None
+        return draw_keypoints(clip.keypoints.numpy(), sign.skeleton)
+
+    def _heatmap(self, batch: dict[str, torch.Tensor], result: Translation, out: Path) -> Path:
         from sign2gpt.metrics.plots import plot_clip_localisation
 
         assert self.pgp is not None and self.heatmaps is not None
         vocab = self.heatmaps.pseudo_gloss_vocab().vocab
-        z, mask = self.pgp.encode(frames, lengths)
+        z, mask = self.pgp.encode_batch(batch, self.pipeline.device)
         E = self.pgp.pseudo_glosses(z, mask).E[0].float().cpu().numpy()[:, : len(vocab)]
         name = Path(result.source).name or "clip"
         assert result.pictures is not None

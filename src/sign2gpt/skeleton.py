@@ -101,3 +101,28 @@ class Skeleton:
             ),
         )
         return sub, idx
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready data (a store's meta, a checkpoint's skeleton.json)."""
+        return {
+            "name": self.name,
+            "names": list(self.names),
+            "groups": {g.value: list(self.groups[g]) for g in PointGroup},
+            "mirror": list(self.mirror),
+            "edges": [list(e) for e in self.edges],
+            "shoulders": list(self.shoulders) if self.shoulders is not None else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Skeleton:
+        """The inverse of :meth:`to_dict`; ValueError (or KeyError, TypeError) when malformed."""
+        groups = data["groups"]
+        shoulders = data.get("shoulders")
+        return cls(
+            name=str(data["name"]),
+            names=tuple(str(n) for n in data["names"]),  # type: ignore[union-attr]
+            groups={g: tuple(int(i) for i in groups[g.value]) for g in PointGroup},  # type: ignore[index]
+            mirror=tuple(int(i) for i in data["mirror"]),  # type: ignore[union-attr]
+            edges=tuple((int(a), int(b)) for a, b in data.get("edges", ())),  # type: ignore[union-attr]
+            shoulders=(int(shoulders[0]), int(shoulders[1])) if shoulders else None,  # type: ignore[index]
+        )

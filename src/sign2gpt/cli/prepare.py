@@ -25,8 +25,14 @@ listed; a missing file, column or folder, or an unreadable video, stops with one
 it. Parallel over clips (--workers), resumable (run the same command again after an
 interruption: finished clips are kept, the rest is done) and idempotent.
 
+Keypoints (--pose) go into OUT/keypoints/, one (T, K, 3) array per clip (x, y, confidence;
+missing points recorded as missing), with the skeleton's point names in its meta; resumable
+like the frames. docs/pose.md says which estimators and layouts are read.
+
 examples:
   sign2gpt prepare --dataset phoenix14t --root data/PHOENIX-2014-T --out stores/phoenix14t
+  sign2gpt prepare --config configs/demo/pose.yaml --root demo_out/corpus --out demo_out/store \
+                   --pose groundtruth
   sign2gpt prepare --config configs/demo/base.yaml --root demo_out/corpus --out demo_out/store
   sign2gpt prepare --dataset manifest --root my_corpus/manifest.csv --out stores/mine --workers 8
 """
@@ -72,12 +78,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="refuse frame files larger than this, unread, as broken frames "
         "(default: data.max_frame_bytes, 64 MiB)",
     )
+    parser.add_argument(
+        "--pose",
+        metavar="SOURCE",
+        help="also store keypoints (for model.input pose / rgb+pose): 'groundtruth' (a "
+        "`sign2gpt synth` corpus's own), 'estimate' (MediaPipe Holistic on each clip; `make "
+        "pose-env` first), or a folder of <clip id>.pose / .npz files",
+    )
+    parser.add_argument(
+        "--no-frames",
+        action="store_true",
+        help="with --pose: keypoints only, no frames (a pose model needs nothing else)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
     from sign2gpt.config import Config, load_config
-    from sign2gpt.data.store import prepare_dataset
+    from sign2gpt.data.pose.store import PoseSource, prepare_keypoints
+    from sign2gpt.data.store import corpus_records, prepare_store
     from sign2gpt.errors import Sign2GPTError
 
     cfg = load_config(args.config) if args.config else Config()
@@ -85,18 +104,28 @@ def run(args: argparse.Namespace) -> int:
     root = args.root or (cfg.data.root if args.config else None)
     if not dataset or not root:
         raise Sign2GPTError("--dataset and --root are needed (or a --config that names them)")
-    summary = prepare_dataset(
-        dataset,
-        root,
-        args.out,
-        size=args.size or cfg.data.store_size,
-        max_pixels=args.max_pixels or cfg.data.max_pixels,
-        max_frame_bytes=args.max_frame_bytes or cfg.data.max_frame_bytes,
-        quality=args.quality,
-        workers=args.workers,
-        progress=not args.quiet,
-    )
-    print(summary.format())
+    if args.no_frames and not args.pose:
+        raise Sign2GPTError("--no-frames stores keypoints only: give --pose SOURCE too")
+    source = PoseSource.parse(args.pose) if args.pose else None
+    records = corpus_records(dataset, root)
+    if not args.no_frames:
+        summary = prepare_store(
+            records,
+            args.out,
+            args.size or cfg.data.store_size,
+            args.quality,
+            args.workers,
+            dataset,
+            str(root),
+            not args.quiet,
+            max_pixels=args.max_pixels or cfg.data.max_pixels,
+            max_frame_bytes=args.max_frame_bytes or cfg.data.max_frame_bytes,
+        )
+        print(summary.format())
+    if source is not None:
+        workers = args.workers if source.describe() != "estimate" else 1  # one estimator
+        keypoints = prepare_keypoints(records, args.out, source, root, workers, not args.quiet)
+        print(keypoints.format())
     return 0
 
 

@@ -12,7 +12,8 @@ worker gets the item; call ``set_epoch`` each epoch (the training module does).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,6 +25,8 @@ from sign2gpt.config import DataConfig
 from sign2gpt.data.augment import ClipAugment, draw_augment, new_frames, transform_frames
 from sign2gpt.data.frames import list_frame_files, read_clip, read_frame_files, resize_frame
 from sign2gpt.data.loader import BatchBufferPool, tune_allocator
+from sign2gpt.data.pose.store import KeypointStore
+from sign2gpt.data.pose.transforms import apply_pose_augment, draw_pose_augment, normalise_points
 from sign2gpt.data.records import ClipRecord
 from sign2gpt.data.sampling import num_sampled, sample_indices
 from sign2gpt.data.store import FrameStore
@@ -75,23 +78,46 @@ class FolderSource:
         return clip.frames[np.asarray(indices, dtype=np.int64)]
 
 
-class SignClipDataset(Dataset):
-    """Clips of one split. Item: ``dict(id, text, signer, frames)`` with frames (T, 3, S, S)
-    uint8 (0..255, channels-last memory; S = cfg.image_size), sampled and augmented per
-    docs/method.md#5-training-recipe; the model normalises them (``data.mean`` / ``data.std``).
+class ClipRows(Protocol):
+    """Where a dataset takes its clips from: a frame store or source, or a keypoint store."""
 
-    ``store``: a prepared store folder (or an open FrameStore / FolderSource). ``lengths`` are
-    the evaluation frame counts, for length-bucketed batching."""
+    clips: list[dict[str, Any]]
+
+
+class SignClipDataset(Dataset):
+    """Clips of one split, with what the model reads (``data`` as the model's input says):
+
+    - ``frames`` (T, 3, S, S) uint8 (0..255, channels-last memory; S = cfg.image_size),
+      sampled and augmented per docs/method.md#5-training-recipe; the model normalises them;
+    - ``keypoints`` (T, K, 3) float32 from a :class:`KeypointStore`: normalised to body units
+      (``sign2gpt.data.pose.transforms``), the same frames sampled, augmented per clip
+      (``data.pose_augment``; mirrored together with the frames when both are read);
+    - ``glosses`` (L,) int64: the clip's gloss sequence (the ``gloss`` column the readers keep)
+      as indices into ``glosses`` (0 = not in it): the input of the gloss-to-text ceiling.
+
+    ``clips``: a prepared store folder, or an open FrameStore / FolderSource / KeypointStore,
+    whose index rows (id, split, signer, text, gloss, num_frames) are the clips; ``frames``:
+    read frames from it. ``lengths`` are the evaluation lengths, for length-bucketed
+    batching."""
 
     def __init__(
         self,
-        store: str | Path | FrameSource,
+        clips: str | Path | ClipRows,
         split: str,
         cfg: DataConfig,
         train: bool,
         seed: int = 0,
+        *,
+        frames: bool = True,
+        keypoints: KeypointStore | None = None,
+        glosses: Mapping[str, int] | None = None,
     ) -> None:
-        self.source: FrameSource = FrameStore(store) if isinstance(store, (str, Path)) else store
+        self.source: ClipRows = FrameStore(clips) if isinstance(clips, (str, Path)) else clips
+        self.read_frames = frames
+        self.keypoints = keypoints
+        self.glosses = glosses
+        if not (frames or keypoints is not None or glosses is not None):
+            raise ValueError("a dataset must read frames, keypoints or glosses")
         self.split = split
         self.cfg = cfg
         self.train = train
@@ -102,8 +128,22 @@ class SignClipDataset(Dataset):
             found = sorted({row["split"] for row in self.source.clips})
             where = getattr(self.source, "path", "the frame source")
             raise DataError(f"{where}: no clips in split {split!r} (found: {', '.join(found)})")
+        if keypoints is not None:
+            self._check_keypoints(keypoints)
         self.ids: list[str] = [row["id"] for row in self.clips]
-        self.lengths: list[int] = [num_sampled(int(r["num_frames"]), cfg) for r in self.clips]
+        if glosses is not None:
+            self.lengths = [max(1, len(gloss_tokens(r.get("gloss", "")))) for r in self.clips]
+        else:
+            self.lengths = [num_sampled(int(r["num_frames"]), cfg) for r in self.clips]
+
+    def _check_keypoints(self, keypoints: KeypointStore) -> None:
+        for row in self.clips:
+            kp = keypoints.row(row["id"])
+            if self.read_frames and int(kp["num_frames"]) != int(row["num_frames"]):
+                raise DataError(
+                    f"{keypoints.path}: clip {row['id']} has keypoints of {kp['num_frames']} "
+                    f"frames but {row['num_frames']} frames in {getattr(self.source, 'path', '')}"
+                )
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = int(epoch)
@@ -126,8 +166,29 @@ class SignClipDataset(Dataset):
         # Decode and transform a few frames at a time: the intermediate buffers stay small
         # (cache-sized, reused by the allocator) whatever the clip length.
         for c in range(0, len(idx), CHUNK_FRAMES):
-            part = self.source.read_frames(row["id"], idx[c : c + CHUNK_FRAMES])
+            part = self.source.read_frames(row["id"], idx[c : c + CHUNK_FRAMES])  # type: ignore[attr-defined]
             transform_frames(part, params, self.cfg, out=out[c : c + CHUNK_FRAMES])
+
+    def _keypoints(
+        self, index: int, row: dict[str, Any], idx: np.ndarray, params: ClipAugment | None
+    ) -> torch.Tensor:
+        """(T, K, 3) float32: the clip normalised (whole, for its median fallbacks), sampled,
+        augmented in training (its own draw; the mirror follows the frames' flip when both are
+        read)."""
+        assert self.keypoints is not None
+        kp_row = self.keypoints.row(row["id"])
+        skeleton = self.keypoints.skeleton
+        points = normalise_points(
+            self.keypoints.read(row["id"]), skeleton.shoulders, kp_row["width"], kp_row["height"]
+        )[idx]  # (T, K, 3)
+        if self.train:
+            draw = draw_pose_augment(
+                self.cfg.pose_augment, np.random.default_rng([self.seed, self.epoch, index, 1])
+            )
+            if params is not None and self.read_frames:
+                draw = replace(draw, flip=params.flip)
+            points = apply_pose_augment(points, draw, skeleton.mirror)
+        return torch.from_numpy(np.ascontiguousarray(points, dtype=np.float32))
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         return self.__getitems__([index])[0]
@@ -142,21 +203,34 @@ class SignClipDataset(Dataset):
         if get_worker_info() is not None:
             tune_allocator()  # once per worker process
         plans = [self._plan(int(i)) for i in indices]
-        size = self.cfg.image_size
-        total = sum(len(idx) for _, idx, _ in plans)
-        if buffer_pool is not None:
-            packed = buffer_pool.take(total, size)  # (total, 3, S, S)
-        else:
-            packed = _frames_buffer(total, size)
+        packed = None
+        if self.read_frames:
+            size = self.cfg.image_size
+            total = sum(len(idx) for _, idx, _ in plans)
+            if buffer_pool is not None:
+                packed = buffer_pool.take(total, size)  # (total, 3, S, S)
+            else:
+                packed = _frames_buffer(total, size)
         items, pos = [], 0
-        for row, idx, params in plans:
-            frames = packed[pos : pos + len(idx)]  # (T, 3, S, S)
-            self._fill(row, idx, params, frames)
-            pos += len(idx)
-            items.append(
-                {"id": row["id"], "text": row["text"], "signer": row["signer"], "frames": frames}
-            )
+        for i, (row, idx, params) in zip(indices, plans):
+            item: dict[str, Any] = {"id": row["id"], "text": row["text"], "signer": row["signer"]}
+            if packed is not None:
+                frames = packed[pos : pos + len(idx)]  # (T, 3, S, S)
+                self._fill(row, idx, params, frames)
+                pos += len(idx)
+                item["frames"] = frames
+            if self.keypoints is not None:
+                item["keypoints"] = self._keypoints(int(i), row, idx, params)
+            if self.glosses is not None:
+                ids = [self.glosses.get(g, 0) for g in gloss_tokens(row.get("gloss", ""))]
+                item["glosses"] = torch.tensor(ids or [0], dtype=torch.long)  # (L,)
+            items.append(item)
         return items
+
+
+def gloss_tokens(gloss: str) -> list[str]:
+    """The signs of a clip's gloss annotation (whitespace-separated, as Phoenix14T's ``orth``)."""
+    return gloss.split()
 
 
 def _frames_buffer(total: int, size: int) -> torch.Tensor:
@@ -189,17 +263,22 @@ def _packed_base(frames: list[torch.Tensor]) -> torch.Tensor | None:
 
 
 def collate_clips(items: list[dict[str, Any]]) -> dict[str, Any]:
-    """Pack a batch: ``frames`` (sum T_i, 3, S, S) uint8 with no padded frames, ``lengths``
+    """Pack a batch along time, no padding: ``frames`` (sum T_i, 3, S, S) uint8,
+    ``keypoints`` (sum T_i, K, 3), ``glosses`` (sum L_i,), as the items hold them; ``lengths``
     (B,), ``ids``, ``texts``, ``signers``."""
-    frames = [item["frames"] for item in items]
-    lengths = torch.tensor([f.shape[0] for f in frames], dtype=torch.long)
-    packed = _packed_base(frames)  # items from SignClipDataset.__getitems__: already packed
-    if packed is None:
-        packed = torch.cat(frames, dim=0)
-    return {
-        "frames": packed,
-        "lengths": lengths,
+    first = items[0]
+    batch: dict[str, Any] = {
         "ids": [item["id"] for item in items],
         "texts": [item["text"] for item in items],
         "signers": [item["signer"] for item in items],
     }
+    if "frames" in first:
+        frames = [item["frames"] for item in items]
+        packed = _packed_base(frames)  # items from SignClipDataset.__getitems__: already packed
+        batch["frames"] = packed if packed is not None else torch.cat(frames, dim=0)
+    for key in ("keypoints", "glosses"):
+        if key in first:
+            batch[key] = torch.cat([item[key] for item in items], dim=0)
+    steps = next(k for k in ("frames", "keypoints", "glosses") if k in first)
+    batch["lengths"] = torch.tensor([item[steps].shape[0] for item in items], dtype=torch.long)
+    return batch

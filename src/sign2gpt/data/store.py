@@ -518,6 +518,16 @@ def _make_clips(
                 os.fsync(index.fileno())
 
 
+def corpus_records(dataset: str, root: str | Path) -> list[ClipRecord]:
+    """Every clip of corpus ``dataset`` under ``root``; none at all is an error."""
+    from sign2gpt.data.readers import read_dataset
+
+    records = read_dataset(dataset, root)
+    if not records:
+        raise DataError(f"{root}: the {dataset} annotations list no clips")
+    return records
+
+
 def prepare_dataset(
     dataset: str,
     root: str | Path,
@@ -532,11 +542,7 @@ def prepare_dataset(
 ) -> PrepareSummary:
     """``sign2gpt prepare``: read corpus ``dataset`` under ``root`` and write its store (limits
     as :func:`prepare_store`)."""
-    from sign2gpt.data.readers import read_dataset
-
-    records = read_dataset(dataset, root)
-    if not records:
-        raise DataError(f"{root}: the {dataset} annotations list no clips")
+    records = corpus_records(dataset, root)
     return prepare_store(
         records,
         out,

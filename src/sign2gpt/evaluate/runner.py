@@ -20,7 +20,7 @@ from sign2gpt.errors import Sign2GPTError
 from sign2gpt.io import writable_folder
 from sign2gpt.metrics.localisation import SpanLocalisation
 from sign2gpt.metrics.pgp import PGPCounts, mean_average_precision, never_found, write_per_class
-from sign2gpt.metrics.plots import plot_clip_localisation
+from sign2gpt.metrics.plots import draw_keypoints, plot_clip_localisation
 from sign2gpt.metrics.translation import collapse_warning, score, settings
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.translation_model import TranslationModel
@@ -65,7 +65,7 @@ def _sign_features(pipeline: Pipeline, batch: Batch) -> tuple[torch.Tensor, torc
     device = pipeline.device
     if "features" in batch:
         return batch["features"].to(device), batch["feature_mask"].to(device)
-    return pipeline.model.encode(batch["frames"].to(device), batch["lengths"].to(device))
+    return pipeline.model.encode_batch(batch, device)
 
 
 @torch.no_grad()
@@ -106,6 +106,16 @@ def _evaluate_translation(
     }
 
 
+def _pictures(model: PGPModel, batch: Batch, span: slice) -> np.ndarray:
+    """(T, H, W, 3) uint8 of one clip of a batch: its frames, or its keypoints drawn (none for a
+    gloss-input model)."""
+    if "frames" in batch:
+        return model.sign.normalise.to_pictures(batch["frames"][span])
+    if "keypoints" in batch and model.sign.skeleton is not None:
+        return draw_keypoints(batch["keypoints"][span].numpy(), model.sign.skeleton)
+    return np.zeros((0, 8, 8, 3), dtype=np.uint8)
+
+
 @torch.no_grad()
 def _evaluate_pgp(
     pipeline: Pipeline,
@@ -143,12 +153,12 @@ def _evaluate_pgp(
                 sign_spans = [
                     (s["gloss"], s["start"] / per_step, s["end"] / per_step) for s in truth
                 ]
-                frames = batch["frames"][starts[row] : starts[row] + int(batch["lengths"][row])]
+                span = slice(starts[row], starts[row] + int(batch["lengths"][row]))
                 drawn.append(
                     plot_clip_localisation(
                         clip_E,
                         vocab.vocab,
-                        model.sign.normalise.to_pictures(frames),
+                        _pictures(model, batch, span),
                         f"{clip_id}: {batch['texts'][row]}",
                         out / f"{split}_heatmap_{clip_id.replace('/', '_')}.png",
                         true_rows=vocab.indices(clip_id),

@@ -11,11 +11,11 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from sign2gpt.data.dataset import SignClipDataset, collate_clips
+from sign2gpt.data.dataset import collate_clips
 from sign2gpt.data.features import FeatureStoreWriter
 from sign2gpt.errors import Sign2GPTError
 from sign2gpt.models.pgp_model import PGPModel
-from sign2gpt.pipeline import Pipeline, open_store
+from sign2gpt.pipeline import Pipeline
 
 
 @torch.no_grad()
@@ -38,14 +38,13 @@ def extract_features(
     store = store or cfg.data.store
     if not store:
         raise Sign2GPTError(f"{checkpoint}: config names no prepared store; pass --store")
-    frames = open_store(store, cfg.data.store_size)
     meta = {"checkpoint": str(Path(checkpoint).resolve()), "store": str(store), "views": views}
     writer = FeatureStoreWriter(out, meta, shard_clips=shard_clips)
     batch_size = batch_size or cfg.data.eval_batch_size
     counts: dict[str, int] = {}
     for split in splits:
         for view in range(1 + (views if split == "train" else 0)):
-            dataset = SignClipDataset(frames, split, cfg.data, train=view > 0)
+            dataset = pipeline.dataset(split, train=view > 0, store=store)
             if view > 0:
                 dataset.set_epoch(view)  # a different augmentation draw per view
             todo = [i for i, cid in enumerate(dataset.ids) if (cid, view) not in writer.done]
@@ -55,7 +54,7 @@ def extract_features(
             batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
             loader = pipeline.loader(split, dataset=dataset, batches=batches, collate=collate_clips)
             for batch in tqdm(loader, desc=f"features {split} view {view}", unit="batch"):
-                z, mask = model.encode(batch["frames"].to(device), batch["lengths"].to(device))
+                z, mask = model.encode_batch(batch, pipeline.device)
                 for row, clip_id in enumerate(batch["ids"]):
                     entry = {
                         "id": clip_id,

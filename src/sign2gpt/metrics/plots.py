@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sign2gpt.skeleton import PointGroup, Skeleton
+
 SHOWN_ROWS = 8  # pseudo-glosses drawn per clip: its own first, then the strongest others
 
 
@@ -93,3 +95,34 @@ def plot_clip_localisation(
     strongest = [int(v) for v in np.argsort(-E.max(0)) if int(v) not in true]
     rows = true + strongest[: max(3, SHOWN_ROWS - len(true))]
     return plot_localisation(E, names, rows, pictures, title, out_path, set(true), spans)
+
+
+def draw_keypoints(points: np.ndarray, skeleton: Skeleton, size: int = 128) -> np.ndarray:
+    """(T, K, 3) keypoints in body units (shoulders' midpoint at 0, shoulder distance 1) ->
+    (T, size, size, 3) uint8 pictures of the skeleton: limbs in grey, points coloured by group
+    (body blue, left hand orange, right hand green, face grey); missing points are not drawn."""
+    from PIL import Image, ImageDraw
+
+    colours = {
+        PointGroup.BODY: (70, 110, 200),
+        PointGroup.LEFT_HAND: (230, 140, 40),
+        PointGroup.RIGHT_HAND: (60, 170, 90),
+        PointGroup.FACE: (150, 150, 150),
+    }
+    colour_of = {i: colours[g] for g in PointGroup for i in skeleton.groups[g]}
+    out = np.empty((len(points), size, size, 3), dtype=np.uint8)
+    # body units -> pixels: a window 4 shoulder widths wide, the shoulders a quarter from the top
+    scale, centre = size / 4.0, np.array([size / 2.0, size / 3.0])
+    for t, frame in enumerate(points):
+        image = Image.new("RGB", (size, size), (250, 250, 250))
+        draw = ImageDraw.Draw(image)
+        present = frame[:, 2] > 0
+        xy = frame[:, :2] * scale + centre
+        for a, b in skeleton.edges:
+            if present[a] and present[b]:
+                draw.line([tuple(xy[a]), tuple(xy[b])], fill=(180, 180, 180), width=1)
+        for i in np.flatnonzero(present):
+            x, y = xy[i]
+            draw.ellipse([x - 1.5, y - 1.5, x + 1.5, y + 1.5], fill=colour_of.get(int(i)))
+        out[t] = np.asarray(image)
+    return out

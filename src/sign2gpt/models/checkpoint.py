@@ -30,6 +30,7 @@ from safetensors import SafetensorError, safe_open
 from sign2gpt.config import Config, ConfigError, ModelConfig, load_config, save_config
 from sign2gpt.errors import CheckpointError
 from sign2gpt.io import load_safetensors, save_safetensors
+from sign2gpt.skeleton import Skeleton
 from sign2gpt.text.tokenizer import TOKENIZER_CONFIG_FILE, load_tokenizer
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ M = TypeVar("M", bound=Saved)
 CONFIG_FILE = "config.yaml"
 WEIGHTS_FILE = "trainable.safetensors"
 VOCAB_FILE = "pseudo_glosses.json"
+SKELETON_FILE = "skeleton.json"  # the keypoint layout a pose model reads
+GLOSSES_FILE = "glosses.json"  # the gloss vocabulary a gloss-input model reads
 METRICS_FILE = "metrics.json"
 STAGE_METADATA = "sign2gpt_stage"
 FORMAT_METADATA = "sign2gpt_format"
@@ -141,6 +144,14 @@ def save_checkpoint(
         tokenizer.save_pretrained(str(folder))
     if vocab is not None:
         vocab.save(folder / VOCAB_FILE)
+    sign = getattr(model, "sign", None)
+    skeleton = getattr(sign, "skeleton", None)
+    if skeleton is not None:
+        (folder / SKELETON_FILE).write_text(json.dumps(skeleton.to_dict(), indent=1) + "\n")
+    glosses = getattr(sign, "glosses", None)
+    if glosses is not None:
+        text = json.dumps(glosses, ensure_ascii=False, indent=0)
+        (folder / GLOSSES_FILE).write_text(text + "\n", encoding="utf-8")
     metrics = {k: _json_value(v) for k, v in (metrics or {}).items()}
     (folder / METRICS_FILE).write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     return folder
@@ -208,6 +219,23 @@ def restore(
     model.to(device)
     model.eval()
     return model, cfg
+
+
+def read_sign_inputs(folder: str | Path) -> tuple[Skeleton | None, list[str] | None]:
+    """The keypoint skeleton and the gloss vocabulary a checkpoint's sign model reads, where it
+    has them (``skeleton.json``, ``glosses.json``)."""
+    folder = Path(folder)
+    skeleton = glosses = None
+    path = folder / SKELETON_FILE
+    try:
+        if path.is_file():
+            skeleton = Skeleton.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        path = folder / GLOSSES_FILE
+        if path.is_file():
+            glosses = [str(g) for g in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"{path}: unreadable ({exc.__class__.__name__}: {exc})") from None
+    return skeleton, glosses
 
 
 def load_checkpoint_tokenizer(folder: str | Path) -> PreTrainedTokenizerBase | None:

@@ -6,16 +6,19 @@ frames -> SignModel -> Z (B, T', D) -> PGPHead -> yhat (B, V), localisation map 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
 
 from sign2gpt.config import ModelConfig
 from sign2gpt.errors import CheckpointError
+from sign2gpt.models.checkpoint import read_sign_inputs
 from sign2gpt.models.gated_lm import local_lm_config
 from sign2gpt.models.pgp_head import COOCCURRENCE_DIM, PGPHead, PGPOutput
 from sign2gpt.models.sign_model import SignModel, build_sign_model
 from sign2gpt.models.stage import StageModel
+from sign2gpt.skeleton import Skeleton
 
 FASTTEXT_DIM = 300
 
@@ -51,11 +54,17 @@ class PGPModel(StageModel):
         prototypes = weights.get("pgp_head.prototypes")
         if prototypes is None:
             raise CheckpointError(f"{folder}: no pgp_head.prototypes (not a stage-1 model)")
-        return cls.build(cfg, prototypes=prototypes)
+        skeleton, glosses = read_sign_inputs(folder)
+        return cls.build(cfg, prototypes=prototypes, skeleton=skeleton, glosses=glosses)
 
     @classmethod
-    def on_meta(cls, cfg: ModelConfig) -> PGPModel:
-        return cls.build(cfg, num_pseudo_glosses=1, meta=True)
+    def on_meta(
+        cls, cfg: ModelConfig, skeleton: Skeleton | None = None, glosses: int = 0
+    ) -> PGPModel:
+        gloss_names = [str(i) for i in range(glosses)] if glosses else None
+        return cls.build(
+            cfg, num_pseudo_glosses=1, meta=True, skeleton=skeleton, glosses=gloss_names
+        )
 
     @classmethod
     def build(
@@ -65,6 +74,8 @@ class PGPModel(StageModel):
         num_pseudo_glosses: int = 0,
         load_weights: bool = True,
         meta: bool = False,
+        skeleton: Skeleton | None = None,
+        glosses: Sequence[str] | None = None,
     ) -> PGPModel:
         """The stage-1 model of ``cfg`` with the frozen ``prototypes`` (V, P); without them,
         zeros of shape (``num_pseudo_glosses``, P) stand in, to be overwritten by a checkpoint
@@ -77,7 +88,7 @@ class PGPModel(StageModel):
             raise ValueError(
                 f"{prototypes.shape[0]} prototypes for {num_pseudo_glosses} pseudo-glosses"
             )
-        sign = build_sign_model(cfg, load_weights=load_weights, meta=meta)
+        sign = build_sign_model(cfg, load_weights, meta, skeleton, glosses)
         if meta:
             prototypes = prototypes.to("meta")
         head = PGPHead(cfg.pgp_head, cfg.sign_encoder.dim, prototypes)

@@ -34,48 +34,16 @@ On clean points the MLPs tie; with missing points, which real detections have pl
 grouped MLP with local parts and shared hands holds up best, at a cost negligible next to the
 RGB backbone.
 
-Also here: :class:`RGBPoseFusion`, the ``rgb+pose`` combiner of the two per-frame features, and
-:class:`Modality`, the input a model reads.
+Also here: :class:`RGBPoseFusion`, the ``rgb+pose`` combiner of the two per-frame features.
 """
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
+from sign2gpt.config import PoseEncoderConfig
 from sign2gpt.skeleton import PointGroup, Skeleton
-
-
-class Modality(enum.Enum):
-    """What the spatial part of a model reads per frame."""
-
-    RGB = "rgb"
-    POSE = "pose"
-    RGB_POSE = "rgb+pose"
-
-
-@dataclass
-class PoseEncoderConfig:
-    """``hidden_dim``: width of each group's MLP; ``layers``: Linear layers per group MLP (each
-    followed by GELU); ``out_dim``: feature size (the RGB backbone's ``spatial.out_dim``);
-    ``local_parts``: hands and face relative to their own centre; ``share_hands``: one MLP for
-    both hands (the left mirrored); ``dropout`` after each group MLP layer."""
-
-    hidden_dim: int = 128
-    layers: int = 2
-    out_dim: int = 512
-    local_parts: bool = True
-    share_hands: bool = True
-    dropout: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.hidden_dim < 1 or self.layers < 1 or self.out_dim < 1:
-            raise ValueError("pose encoder: hidden_dim, layers and out_dim must be >= 1")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError("pose encoder: dropout must be in [0, 1)")
 
 
 def masked_points(points: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -101,10 +69,11 @@ class PoseEncoder(nn.Module):
     ``skeleton``: the layout of the K points (``sign2gpt.data.pose.Skeleton``); groups with no
     point get no MLP."""
 
-    def __init__(self, cfg: PoseEncoderConfig, skeleton: Skeleton) -> None:
+    def __init__(self, cfg: PoseEncoderConfig, skeleton: Skeleton, out_dim: int) -> None:
         super().__init__()
         self.cfg = cfg
-        self.out_dim = cfg.out_dim
+        self.skeleton = skeleton  # a plain attribute: saved beside a checkpoint as JSON
+        self.out_dim = out_dim
         self.num_points = skeleton.num_points
         self.parts = [g for g in PointGroup if skeleton.groups[g]]  # fixed order: concatenation
         for g in self.parts:
@@ -121,8 +90,8 @@ class PoseEncoder(nn.Module):
                 continue  # reads through the right hand's MLP
             k = len(skeleton.groups[g])
             self.mlps[g.value] = _mlp(3 * k + (2 if self._local(g) else 0), cfg)
-        self.proj = nn.Linear(len(self.parts) * cfg.hidden_dim, cfg.out_dim)
-        self.bn = nn.BatchNorm1d(cfg.out_dim)
+        self.proj = nn.Linear(len(self.parts) * cfg.hidden_dim, out_dim)
+        self.bn = nn.BatchNorm1d(out_dim)
 
     def _local(self, g: PointGroup) -> bool:
         return self.cfg.local_parts and g is not PointGroup.BODY

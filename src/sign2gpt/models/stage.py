@@ -25,6 +25,7 @@ from sign2gpt.config import Config, ModelConfig
 from sign2gpt.errors import CheckpointError
 from sign2gpt.models.checkpoint import restore, save_checkpoint
 from sign2gpt.models.sign_model import SignModel
+from sign2gpt.skeleton import Skeleton
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -46,10 +47,15 @@ class StageModel(nn.Module):
         self.sign = sign
 
     def encode(
-        self, frames: torch.Tensor, lengths: torch.Tensor
+        self,
+        frames: torch.Tensor | None,
+        lengths: torch.Tensor,
+        keypoints: torch.Tensor | None = None,
+        glosses: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Packed frames (sum T_i, 3, S, S) + lengths (B,) -> Z (B, T', D), mask (B, T')."""
-        return self.sign(frames, lengths)
+        """Packed inputs (sum T_i, ...: frames (N, 3, S, S), keypoints (N, K, 3) or gloss ids
+        (N,), as the model reads) + lengths (B,) -> Z (B, T', D), mask (B, T')."""
+        return self.sign(frames, lengths, keypoints, glosses)
 
     # ---- what is saved ------------------------------------------------------------------
     def frozen_prefixes(self) -> tuple[str, ...]:
@@ -90,9 +96,26 @@ class StageModel(nn.Module):
         raise NotImplementedError
 
     @classmethod
-    def on_meta(cls: type[S], cfg: ModelConfig) -> S:
-        """The architecture of ``cfg`` on the meta device (shapes only: the parameter table)."""
+    def on_meta(
+        cls: type[S], cfg: ModelConfig, skeleton: Skeleton | None = None, glosses: int = 0
+    ) -> S:
+        """The architecture of ``cfg`` on the meta device (shapes only: the parameter table);
+        ``skeleton`` / ``glosses`` (a vocabulary size) for keypoint / gloss inputs."""
         raise NotImplementedError
+
+    def encode_batch(
+        self, batch: dict[str, torch.Tensor], device: torch.device | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`encode` of a batch from the pipeline's loaders (whatever inputs it holds),
+        moved to ``device`` first when given."""
+
+        def on(key: str) -> torch.Tensor | None:
+            value = batch.get(key)
+            return value.to(device) if value is not None and device is not None else value
+
+        lengths = on("lengths")
+        assert lengths is not None
+        return self.encode(on("frames"), lengths, on("keypoints"), on("glosses"))
 
     @classmethod
     def from_checkpoint(cls: type[S], folder: str | Path, device: str = "cpu") -> S:

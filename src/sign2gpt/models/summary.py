@@ -21,12 +21,13 @@ from pathlib import Path
 
 from torch import nn
 
-from sign2gpt.config import ModelConfig, SpatialConfig
+from sign2gpt.config import Modality, ModelConfig, SpatialConfig
 from sign2gpt.models.gated_lm import local_lm_config
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.stage import Stage, StageModel
 from sign2gpt.models.stages import model_type
 from sign2gpt.models.translation_model import TranslationModel
+from sign2gpt.skeleton import Skeleton
 
 DECODER = "decoder (LM + gated branches + LoRA + bridge Linear)"
 NAMES = ("spatial", "sign encoder", "PGP head", DECODER, "total")
@@ -83,21 +84,36 @@ def size_sources(cfg: ModelConfig) -> list[str]:
     return lines
 
 
-def build_on_meta(cfg: ModelConfig, stage: Stage) -> StageModel:
+def build_on_meta(
+    cfg: ModelConfig, stage: Stage, skeleton: Skeleton | None = None, glosses: int = 0
+) -> StageModel:
     """The model of ``stage`` on the meta device: shapes only (no weights, no download)."""
     cfg = dataclasses.replace(cfg, spatial=local_spatial_sizes(cfg.spatial))
     local_lm_config(cfg.lm.pretrained)  # a broken local config.json is reported here
-    return model_type(stage).on_meta(cfg)
+    return model_type(stage).on_meta(cfg, skeleton, glosses)
 
 
-def parameter_table(cfg: ModelConfig, stage: Stage = "translate") -> list[ParameterRow]:
-    """Rows spatial, sign encoder, PGP head (stage ``pgp``) or decoder (stage ``translate``),
-    total. The PGP head's count does not depend on the vocabulary (prototypes are a buffer)."""
-    model = build_on_meta(cfg, stage)
-    parts: list[tuple[str, list[nn.Module]]] = [
-        ("spatial", [model.sign.spatial]),
-        ("sign encoder", [model.sign.encoder]),
-    ]
+def parameter_table(
+    cfg: ModelConfig,
+    stage: Stage = "translate",
+    skeleton: Skeleton | None = None,
+    glosses: int = 0,
+) -> list[ParameterRow]:
+    """Rows spatial (or the pose encoder, or both with their fusion), sign encoder, PGP head
+    (stage ``pgp``) or decoder (stage ``translate``), total. The PGP head's count does not
+    depend on the vocabulary (prototypes are a buffer)."""
+    model = build_on_meta(cfg, stage, skeleton, glosses)
+    sign = model.sign
+    first = {
+        Modality.RGB: "spatial",
+        Modality.POSE: "pose encoder",
+        Modality.RGB_POSE: "spatial",
+        Modality.GLOSS: "gloss embedding",
+    }[sign.modality]
+    parts: list[tuple[str, list[nn.Module]]] = [(first, [sign.spatial])]
+    if sign.pose is not None and sign.fusion is not None:
+        parts.append(("pose encoder + fusion", [sign.pose, sign.fusion]))
+    parts.append(("sign encoder", [sign.encoder]))
     if isinstance(model, PGPModel):
         parts.append(("PGP head", [model.pgp_head]))
     if isinstance(model, TranslationModel):

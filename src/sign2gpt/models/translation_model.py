@@ -7,6 +7,7 @@ frames -> SignModel -> Z (B, T', D) -> Bridge -> sign memory (B, T', d_lm) -> Ga
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -15,9 +16,11 @@ from transformers import PreTrainedTokenizerBase
 from sign2gpt.config import ModelConfig
 from sign2gpt.errors import CheckpointError, Sign2GPTError
 from sign2gpt.models.bridge import Bridge
+from sign2gpt.models.checkpoint import read_sign_inputs
 from sign2gpt.models.gated_lm import GatedLM, load_lm
 from sign2gpt.models.sign_model import SignModel, build_sign_model
 from sign2gpt.models.stage import StageModel, check_keys, copy_into
+from sign2gpt.skeleton import Skeleton
 from sign2gpt.text.tokenizer import load_tokenizer
 
 
@@ -125,11 +128,16 @@ class TranslationModel(StageModel):
     def rebuild(
         cls, cfg: ModelConfig, weights: dict[str, torch.Tensor], folder: Path
     ) -> TranslationModel:
-        return cls.build(cfg, tokenizer=load_tokenizer(folder, "the checkpoint's tokenizer"))
+        tokenizer = load_tokenizer(folder, "the checkpoint's tokenizer")
+        skeleton, glosses = read_sign_inputs(folder)
+        return cls.build(cfg, tokenizer=tokenizer, skeleton=skeleton, glosses=glosses)
 
     @classmethod
-    def on_meta(cls, cfg: ModelConfig) -> TranslationModel:
-        return cls.build(cfg, meta=True)
+    def on_meta(
+        cls, cfg: ModelConfig, skeleton: Skeleton | None = None, glosses: int = 0
+    ) -> TranslationModel:
+        gloss_names = [str(i) for i in range(glosses)] if glosses else None
+        return cls.build(cfg, meta=True, skeleton=skeleton, glosses=gloss_names)
 
     @classmethod
     def build(
@@ -138,10 +146,12 @@ class TranslationModel(StageModel):
         tokenizer: PreTrainedTokenizerBase | None = None,
         load_weights: bool = True,
         meta: bool = False,
+        skeleton: Skeleton | None = None,
+        glosses: Sequence[str] | None = None,
     ) -> TranslationModel:
         """The stage-2 model of ``cfg``: the frozen LM from ``model.lm.pretrained`` (``meta``:
         the architecture only, nothing read or downloaded), ``tokenizer`` kept for decoding."""
-        sign = build_sign_model(cfg, load_weights=load_weights, meta=meta)
+        sign = build_sign_model(cfg, load_weights, meta, skeleton, glosses)
         frozen = load_lm(cfg.lm, device="meta" if meta else "cpu", load_weights=load_weights)
         lm = GatedLM(frozen, cfg.lm)
         with torch.device("meta") if meta else contextlib.nullcontext():

@@ -53,7 +53,7 @@ class StageModule(L.LightningModule):
         """Sign features Z and their mask, from frames or from cached features."""
         if "features" in batch:
             return batch["features"], batch["feature_mask"]  # (B, T', D), (B, T')
-        return self.model.encode(batch["frames"], batch["lengths"])
+        return self.model.encode_batch(batch)
 
     def on_train_epoch_start(self) -> None:
         # The epoch decides the batches (LengthBucketSampler's shuffle), the augmentation draws

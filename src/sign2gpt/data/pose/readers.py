@@ -52,6 +52,15 @@ def detect_format(path: str | Path) -> KeypointFormat:
     return formats[path.suffix.lower()]
 
 
+def is_keypoint_file(path: str | Path) -> bool:
+    """Whether ``path`` names keypoints (a .pose, .npz or ground-truth .json file, or a folder
+    of OpenPose JSON files) rather than video or frames."""
+    path = Path(path)
+    if path.is_dir():
+        return any(path.glob("*_keypoints.json"))
+    return path.suffix.lower() in (".pose", ".npz", ".json")
+
+
 def read_keypoints(
     path: str | Path,
     fps: float | None = None,

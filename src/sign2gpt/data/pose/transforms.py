@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sign2gpt.config import PoseAugmentConfig
 from sign2gpt.data.pose.keypoints import Keypoints, mirror_points
 
 FALLBACK_SCALE = 0.4  # shoulder distance / frame width, when no frame has both shoulders
@@ -67,29 +68,6 @@ def normalise_points(
 def normalise(kp: Keypoints) -> np.ndarray:
     """The clip's points in body units, (T, K, 3) float32: what the pose encoder reads."""
     return normalise_points(kp.points, kp.skeleton.shoulders, kp.width, kp.height)
-
-
-@dataclass(frozen=True)
-class PoseAugmentConfig:
-    """Keypoint augmentation of a training clip (one draw per clip).
-
-    ``rotation_degrees``: uniform in +-; ``scale``: (low, high) factor; ``shift``: uniform in +-,
-    body units; ``hflip_p``: mirror probability (with the left/right point swap); ``drop_p``:
-    the share of points dropped (marked missing) in each frame."""
-
-    rotation_p: float = 0.5
-    rotation_degrees: float = 10.0
-    scale: tuple[float, float] = (0.9, 1.1)
-    shift: float = 0.1
-    hflip_p: float = 0.5
-    drop_p: float = 0.05
-
-    def __post_init__(self) -> None:
-        for name in ("rotation_p", "hflip_p", "drop_p"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"pose augment {name} must be in [0, 1]")
-        if not 0 < self.scale[0] <= self.scale[1]:
-            raise ValueError("pose augment scale must be 0 < low <= high")
 
 
 @dataclass(frozen=True)

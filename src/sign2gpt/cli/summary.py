@@ -27,12 +27,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sign2gpt.config import Modality
+    from sign2gpt.errors import Sign2GPTError
     from sign2gpt.models.summary import format_table, parameter_table, size_sources
 
     cfg = config_from_args(args)
     stage = args.stage or cfg.train.stage
-    print(f"{args.config} (stage {stage})")
-    print(format_table(parameter_table(cfg.model, stage)))
+    modality = cfg.model.input
+    skeleton, glosses = None, 0
+    if modality.reads_keypoints:
+        from sign2gpt.data.pose.skeletons import known_skeleton
+
+        try:
+            skeleton = known_skeleton(cfg.model.pose.skeleton)
+        except ValueError as exc:
+            raise Sign2GPTError(f"model.pose.skeleton: {exc}") from None
+    if modality is Modality.GLOSS:
+        from sign2gpt.pipeline import sign_inputs
+
+        glosses = len(sign_inputs(cfg)[1] or [])  # the training split's gloss vocabulary
+    print(f"{args.config} (stage {stage}, input {modality.value})")
+    print(format_table(parameter_table(cfg.model, stage, skeleton, glosses)))
     for line in size_sources(cfg.model):
         print(line)
     return 0

@@ -56,6 +56,7 @@ def evaluate_checkpoint(
     else:  # pragma: no cover - every stage model is one of the two
         raise TypeError(type(model).__name__)
     result["load_seconds"] = round(pipeline.load_seconds, 2)
+    result["input"] = model.sign.modality.value
     (out / f"{split}_metrics.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     return result
 

@@ -31,6 +31,10 @@ def format_metrics(result: dict[str, Any]) -> str:
     scale = 1.0 if translation else 100.0
     text = table(["split", *keys], [[result["split"], *(f"{result[k] * scale:.2f}" for k in keys)]])
     lines = [text, f"settings: {result.get('settings', '')}"]
+    if result.get("input") == "gloss":
+        lines.insert(0, "input: the clips' gloss sequences (the gloss-to-text ceiling, no video)")
+    elif result.get("input") not in (None, "rgb"):
+        lines.insert(0, f"input: {result['input']}")
     for ex in result.get("examples", [])[:3]:
         lines.append(f"  ref: {ex['reference']}\n  hyp: {ex['hypothesis']}")
     if result.get("never_found"):

@@ -218,3 +218,27 @@ def synth_skeleton() -> Skeleton:
         edges=tuple((index[a], index[b]) for a, b in limbs),
         shoulders=(index["left_shoulder"], index["right_shoulder"]),
     )
+
+
+def holistic_reduced_skeleton() -> Skeleton:
+    """The 178-point reduced MediaPipe Holistic layout (pose-format's ``reduce_holistic``:
+    what sign language .pose corpora ship), without limbs."""
+    parts: dict[str, list[str]] = {}
+    for name in holistic_reduced_names():
+        component, point = name.split("/", 1)
+        parts.setdefault(component, []).append(point)
+    components = [Component(c, tuple(points)) for c, points in parts.items()]
+    return skeleton_from_components(components, "mediapipe-holistic-reduced")
+
+
+KNOWN_SKELETONS = {
+    "synth-22": synth_skeleton,
+    "mediapipe-holistic-reduced": holistic_reduced_skeleton,
+}
+
+
+def known_skeleton(name: str) -> Skeleton:
+    """A layout by name (``model.pose.skeleton``), for building a model without a store."""
+    if name not in KNOWN_SKELETONS:
+        raise ValueError(f"unknown skeleton {name!r} (known: {', '.join(KNOWN_SKELETONS)})")
+    return KNOWN_SKELETONS[name]()

@@ -123,6 +123,7 @@ def test_split_file_and_chinese(tmp_path: Path):
         (b"\n  \n", "no sentences"),
         (b"es regnet\n\xff\xfe kaputt\n", "not UTF-8 text (line 2"),
         (b"es regnet | stark\n", "line 1 contains '|'"),
+        (b"es regnet\n...\n", "line 2 has no words"),
     ],
 )
 def test_bad_sentence_files_give_one_line_and_exit_code_2(tmp_path, capsys, content, message):

@@ -247,7 +247,7 @@ def _pretty_json_bytes(obj) -> bytes:
     return (json.dumps(obj, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def _prepare_out(out: Path, layout: Layout, overwrite: bool) -> None:
+def prepare_out(out: Path, layout: Layout, overwrite: bool) -> None:
     ours = [*layout.top_dirs, "groundtruth"]
     if out.exists() and not out.is_dir():
         raise DataError(f"{out}: exists and is not a folder")
@@ -290,7 +290,7 @@ def generate_corpus(
     p = PRESETS[preset]
     layout = LAYOUTS[fmt]
     out = Path(out)
-    _prepare_out(out, layout, overwrite)
+    prepare_out(out, layout, overwrite)
     lang = layout.lang
     rng = random.Random(f"sign2gpt-synth/{seed}/{fmt}/{preset}")
     splits, unseen = _sample_splits(lang, p.counts, rng)

@@ -28,8 +28,8 @@ from sign2gpt.synth.corpus import (
     PRESETS,
     SPLITS,
     Preset,
-    _prepare_out,
     plan_corpus,
+    prepare_out,
     render_and_write,
 )
 from sign2gpt.synth.lexicon import Sign, build_lexicon
@@ -66,6 +66,8 @@ def read_sentences(path: str | Path, lang: str = "de") -> list[str]:
         line = line.strip()
         if not line:
             continue
+        if not any(ch.isalnum() for ch in line):
+            raise DataError(f"{path}: line {n} has no words ({line[:20]!r}); remove it")
         if lang == "de" and "|" in line:
             raise DataError(
                 f"{path}: line {n} contains '|', the column separator of Phoenix14T's "
@@ -199,7 +201,7 @@ def generate_from_sentences(
         raise DataError(f"{len(splits)} split names for {len(sentences)} sentences")
     layout = LAYOUTS[LANG_FORMAT[lang]]
     out = Path(out)
-    _prepare_out(out, layout, overwrite)
+    prepare_out(out, layout, overwrite)
     split_list = list(splits) if splits is not None else assign_splits(sentences, ratios, seed)
     utterances, tagger = sign_corpus(sentences, lang, sign_map, progress)
     by_split: dict[str, list[Utterance]] = {s: [] for s in SPLITS}

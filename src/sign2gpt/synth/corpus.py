@@ -57,6 +57,10 @@ PRESETS: dict[str, Preset] = {
     "demo": Preset(
         "demo", (2000, 150, 150), (64, 64), Timing((8, 12), (3, 4), (2, 4)), 0.004, 0.002
     ),
+    # Phoenix14T's size: sentences from grammar_de_large, signed by the rules of signing.py
+    "large": Preset(
+        "large", (7096, 519, 642), (64, 64), Timing((8, 12), (3, 4), (2, 4)), 0.004, 0.002
+    ),
 }
 
 
@@ -83,6 +87,7 @@ class ClipJob:
     romanised: tuple[str, ...]  # zh: pinyin per gloss
     romanised_text: str  # zh: pinyin of the sentence
     gt_path: str
+    signs: tuple[Sign, ...] = ()  # the signs of ``glosses``; () = look them up in the grammar's
 
 
 _LEXICON_CACHE: dict[str, dict[str, Sign]] = {}
@@ -106,11 +111,14 @@ def _encode(img, fmt: str) -> bytes:
 
 def render_clip(job: ClipJob) -> dict:
     """Render and write one clip's frames and its ground-truth file; return a summary."""
-    lexicon = lexicon_for(job.lang)
     signer = SIGNERS[job.signer]
     rng = random.Random(job.seed)
     bad_rng = random.Random(job.seed + "/bad")
-    signs = [lexicon[g] for g in job.glosses]
+    if job.signs:
+        signs = list(job.signs)
+    else:
+        lexicon = lexicon_for(job.lang)
+        signs = [lexicon[g] for g in job.glosses]
     poses, spans = plan_clip(signs, list(job.markers), signer, job.timing, rng)
     renderer = FrameRenderer(signer, job.size, rng, job.supersample)
     os.makedirs(job.frame_dir, exist_ok=True)
@@ -239,7 +247,7 @@ def _pretty_json_bytes(obj) -> bytes:
     return (json.dumps(obj, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def _prepare_out(out: Path, layout: Layout, overwrite: bool) -> None:
+def prepare_out(out: Path, layout: Layout, overwrite: bool) -> None:
     ours = [*layout.top_dirs, "groundtruth"]
     if out.exists() and not out.is_dir():
         raise DataError(f"{out}: exists and is not a folder")
@@ -267,21 +275,100 @@ def generate_corpus(
     workers: int = 2,
     overwrite: bool = False,
     progress: bool = True,
+    scale: float = 1.0,
 ) -> dict:
     """Render a synthetic corpus into ``out`` and return its manifest (also written to
-    ``out/groundtruth/manifest.json``)."""
+    ``out/groundtruth/manifest.json``). ``scale`` shrinks the large preset (tests)."""
     if preset not in PRESETS:
         raise DataError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     if fmt not in LAYOUTS:
         raise DataError(f"unknown format {fmt!r}; choose one of {', '.join(LAYOUTS)}")
+    if preset == "large":
+        return _generate_large(
+            Path(out), fmt, seed, signer_independent, workers, overwrite, progress, scale
+        )
     p = PRESETS[preset]
     layout = LAYOUTS[fmt]
     out = Path(out)
-    _prepare_out(out, layout, overwrite)
+    prepare_out(out, layout, overwrite)
     lang = layout.lang
     rng = random.Random(f"sign2gpt-synth/{seed}/{fmt}/{preset}")
     splits, unseen = _sample_splits(lang, p.counts, rng)
 
+    plan = plan_corpus(out, layout, p, preset, seed, signer_independent, splits, rng)
+    lexicon_for(lang)  # build once before forking
+    info = {
+        "train_unique": len({u.text for u in splits["train"]}),
+        "dev_test_with_unseen_words": unseen,
+    }
+    return render_and_write(plan, lexicon_for(lang), info, workers, progress)
+
+
+def _generate_large(
+    out: Path,
+    fmt: str,
+    seed: int,
+    signer_independent: bool,
+    workers: int,
+    overwrite: bool,
+    progress: bool,
+    scale: float,
+) -> dict:
+    """The large preset: generated German sentences fed through the ``--sentences`` path."""
+    from sign2gpt.synth.grammar_de_large import sample_corpus
+    from sign2gpt.synth.lexicon_de import german_lexicon
+    from sign2gpt.synth.sentences import generate_from_sentences
+
+    if fmt != "phoenix14t":
+        raise DataError("preset large exists for the phoenix14t layout only (German)")
+    corpus = sample_corpus(seed, scale)
+    items = corpus.items()
+    return generate_from_sentences(
+        [s for _, s in items],
+        out,
+        "de",
+        splits=[split for split, _ in items],
+        seed=seed,
+        signer_independent=signer_independent,
+        workers=workers,
+        overwrite=overwrite,
+        progress=progress,
+        sign_map=german_lexicon().sign_map,
+        preset=PRESETS["large"],
+        source=f"sign2gpt.synth.grammar_de_large (seed {seed}, scale {scale:g})",
+    )
+
+
+@dataclass
+class CorpusPlan:
+    """Every clip of a corpus, ready to render: its job and its utterance."""
+
+    out: Path
+    layout: Layout
+    preset: Preset
+    preset_name: str
+    seed: int
+    signer_independent: bool
+    signers: list[Signer]
+    held_out: list[Signer]
+    jobs: list[ClipJob]
+    records: list[tuple[ClipJob, Utterance]]
+
+
+def plan_corpus(
+    out: Path,
+    layout: Layout,
+    p: Preset,
+    preset: str,
+    seed: int,
+    signer_independent: bool,
+    splits: dict[str, list[Utterance]],
+    rng: random.Random,
+    lexicon: dict[str, Sign] | None = None,
+) -> CorpusPlan:
+    """Signers, names, frame folders and random streams of every clip. ``lexicon``: the signs
+    of a corpus made from sentences (carried by each job); None = the grammar's lexicon."""
+    fmt, lang = layout.name, layout.lang
     signers = list(signers_for(fmt))
     held_out = signers[-2:] if signer_independent else []
     pools = {
@@ -299,6 +386,9 @@ def generate_corpus(
             index = len(jobs)
             name = names(u, signer_idx, split)
             frame_dir, pattern, first, image_format = layout.frames(out, split, name)
+            romanised_text = ""
+            if lang == "zh" and lexicon is None:
+                romanised_text = " ".join(grammar_zh.LEXICON[w][0] for w in u.words)
             job = ClipJob(
                 index=index,
                 name=name,
@@ -319,15 +409,29 @@ def generate_corpus(
                 supersample=p.supersample,
                 text=u.text,
                 romanised=u.romanised,
-                romanised_text=" ".join(grammar_zh.LEXICON[w][0] for w in u.words)
-                if lang == "zh"
-                else "",
+                romanised_text=romanised_text,
                 gt_path=str(out / "groundtruth" / split / f"{name}.json"),
+                signs=tuple(lexicon[g] for g in u.glosses) if lexicon is not None else (),
             )
             jobs.append(job)
             records.append((job, u))
+    return CorpusPlan(out, layout, p, preset, seed, signer_independent, signers, held_out, jobs,
+                      records)  # fmt: skip
 
-    lexicon_for(lang)  # build once before forking
+
+def render_and_write(
+    plan: CorpusPlan,
+    lexicon: dict[str, Sign],
+    sentences_info: dict,
+    workers: int,
+    progress: bool,
+    extra: dict | None = None,
+) -> dict:
+    """Render every clip, write the annotations, the lexicon and the manifest; return it.
+    ``extra`` adds keys at the end of the manifest (corpora made from sentences)."""
+    out, layout, p, preset = plan.out, plan.layout, plan.preset, plan.preset_name
+    jobs, records, signers = plan.jobs, plan.records, plan.signers
+    fmt, lang = layout.name, layout.lang
     gt_root = out / "groundtruth"
     results: list[dict] = []
     bar = tqdm(
@@ -341,7 +445,6 @@ def generate_corpus(
     try:
         results.extend(bar)
         layout.write_annotations(out, [(job, u, gt) for (job, u), gt in zip(records, results)])
-        lexicon = lexicon_for(lang)
         (gt_root / "lexicon.json").write_bytes(
             _pretty_json_bytes({g: s.to_json() for g, s in sorted(lexicon.items())})
         )
@@ -363,17 +466,14 @@ def generate_corpus(
         "version": VERSION,
         "format": fmt,
         "preset": preset,
-        "seed": seed,
+        "seed": plan.seed,
         "lang": lang,
-        "signer_independent": signer_independent,
+        "signer_independent": plan.signer_independent,
         "frame_size": list(p.size),
         "fps": FPS,
         "timing": asdict(p.timing),
-        "counts": {s: len(splits[s]) for s in SPLITS},
-        "sentences": {
-            "train_unique": len({u.text for u in splits["train"]}),
-            "dev_test_with_unseen_words": unseen,
-        },
+        "counts": {s: sum(1 for j, _ in records if j.split == s) for s in SPLITS},
+        "sentences": sentences_info,
         "frames": {"total": total, "truncated": n_trunc, "empty": len(bad) - n_trunc},
         "bad_frame_share": round(len(bad) / total, 6) if total else 0.0,
         "bad_frames": bad,
@@ -391,7 +491,7 @@ def generate_corpus(
             for s in SIGNERS
             if s.id - 1 in used
         ],
-        "held_out_signers": [s.name for s in held_out],
+        "held_out_signers": [s.name for s in plan.held_out],
         "example_clip": Path(jobs[0].frame_dir).relative_to(out).as_posix(),
         "keypoint_names": list(KEYPOINT_NAMES),
         "conventions": {
@@ -402,6 +502,7 @@ def generate_corpus(
             "frame_gloss": "index into glosses of the sign shown by each frame, -1 = transition "
             "or rest",
         },
+        **(extra or {}),
     }
     try:
         (gt_root / "manifest.json").write_bytes(_pretty_json_bytes(manifest))

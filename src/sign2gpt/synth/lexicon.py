@@ -170,8 +170,13 @@ ICONIC: dict[str, dict[str, dict[str, str]]] = {"de": ICONIC_DE, "zh": {}}
 LEXICON_SEED = {"de": 1409, "zh": 2020}
 
 
-def build_lexicon(glosses: list[str], lang: str) -> dict[str, Sign]:
-    """One sign per gloss; deterministic for a given gloss list and language."""
+def build_lexicon(glosses: list[str], lang: str, stable: bool = False) -> dict[str, Sign]:
+    """One sign per gloss; deterministic for a given gloss list and language.
+
+    ``stable``: each gloss draws from its own random stream (seeded by the gloss), so that a
+    gloss keeps its sign from one corpus to the next unless it collides with a sign placed
+    before it (then it draws on from its stream); used for corpora made from any sentences.
+    Without it (the grammar presets) one stream serves the whole list, as it always has."""
     from sign2gpt.synth.signers import SIGNERS
 
     rng = random.Random(LEXICON_SEED.get(lang, 7))
@@ -226,6 +231,8 @@ def build_lexicon(glosses: list[str], lang: str) -> dict[str, Sign]:
     # Iconic signs first so that random signs keep their distance from them.
     order = [g for g in glosses if g in iconic] + [g for g in glosses if g not in iconic]
     for gloss in order:
+        if stable:
+            rng.seed(f"{LEXICON_SEED.get(lang, 7)}/{gloss}")
         for _ in range(10_000):
             sign = draw(gloss, iconic.get(gloss, {}))
             if all(_distance(sign, other) >= 2 for other in out.values()):

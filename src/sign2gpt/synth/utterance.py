@@ -14,7 +14,8 @@ class Utterance:
 
     For Chinese, ``words`` are the segmented words (the final punctuation is its own word),
     ``pos`` their part-of-speech tags and ``romanised`` the pinyin of each gloss (the preview
-    font has no CJK glyphs).
+    font has no CJK glyphs). A sentence given by the user keeps its own spelling in
+    ``sentence``.
     """
 
     lang: str
@@ -23,10 +24,13 @@ class Utterance:
     markers: tuple[str, ...]
     pos: tuple[str, ...] = ()
     romanised: tuple[str, ...] = ()
+    sentence: str = ""  # the sentence as given (``--sentences``); "" = the words joined
 
     @property
     def text(self) -> str:
         """The target sentence as the dataset stores it."""
+        if self.sentence:
+            return self.sentence
         return "".join(self.words) if self.lang == "zh" else " ".join(self.words)
 
     def __post_init__(self) -> None:

@@ -89,3 +89,30 @@ def write_faststart_mp4(path: Path, clip: int, num_frames: int) -> Path:
         for packet in stream.encode():
             container.mux(packet)
     return path
+
+
+def build_pose_checkpoint(root: Path) -> Path:
+    """A tiny stage-2 checkpoint of input ``pose`` (the synthetic corpus's 22-point skeleton)."""
+    from sign2gpt.config import Modality
+    from sign2gpt.data.pose.skeletons import synth_skeleton
+
+    lm = save_tiny_lm(root / "lm")
+    torch.manual_seed(1)
+    cfg = _config(lm, "translate")
+    cfg.model.input = Modality.POSE
+    cfg.model.pose.hidden_dim = 8
+    model = TranslationModel.build(cfg.model, tokenizer=make_tokenizer(), skeleton=synth_skeleton())
+    randomise_(model, seed=2, std=1.0)
+    return save_checkpoint(root / "pose", model.eval(), cfg)
+
+
+def write_keypoints(path: Path, num_frames: int, seed: int) -> Path:
+    """An .npz of random but plausible synth-22 keypoints (pixels of a 48 x 64 picture)."""
+    from sign2gpt.data.pose.keypoints import Keypoints, write_npz
+    from sign2gpt.data.pose.skeletons import synth_skeleton
+
+    rng = np.random.default_rng(seed)
+    points = np.ones((num_frames, 22, 3), np.float32)
+    points[..., 0] = rng.uniform(5, 43, (num_frames, 22))
+    points[..., 1] = rng.uniform(5, 59, (num_frames, 22))
+    return write_npz(Keypoints(points, synth_skeleton(), 25.0, 48, 64), path)

@@ -439,3 +439,26 @@ def test_the_real_signing_clip_is_decoded_whole_and_translated(client):
     assert isinstance(body["text"], str)
     assert json.loads(json.dumps(body)) == body
     assert_error(post(client, (clip.name, data[: len(data) // 2])), 400, r"truncated")
+
+
+def test_a_pose_model_takes_a_keypoint_file(world, tmp_path, capsys):
+    from serve_fixtures import build_pose_checkpoint, write_keypoints
+
+    checkpoint = build_pose_checkpoint(tmp_path / "ckpt")
+    clip = write_keypoints(tmp_path / "clip.npz", num_frames=14, seed=5)
+    engine = Engine(checkpoint)
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work2").mkdir()
+    with client_for(engine, tmp_path / "work") as client:
+        assert client.get("/api/health").json()["input"] == "pose"
+        r = post(client, (clip.name, clip.read_bytes()))
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["text"] == cli_sentence(checkpoint, clip, capsys)
+        assert body["num_frames"] == 14 and body["sampled_frames"] == 7
+        sheet = client.get(body["contact_sheet_url"])  # the keypoints, drawn
+        assert sheet.status_code == 200 and sheet.headers["content-type"] == "image/png"
+        assert_error(post(client, ("bad.npz", b"PK\x03\x04 not a zip")), 400, r"bad\.npz")
+    # an RGB model given keypoints says what it reads
+    with client_for(Engine(world["translate"]), tmp_path / "work2") as client:
+        assert_error(post(client, (clip.name, clip.read_bytes())), 400, r"reads rgb")

@@ -293,6 +293,11 @@ class Pipeline:
                 "ceiling): score it with `sign2gpt evaluate`"
             )
         keypoints_only = modality is Modality.POSE and is_keypoint_file(source)
+        if is_keypoint_file(source) and not keypoints_only and Path(source).is_file():
+            raise DataError(
+                f"{source}: a keypoint file, and this model reads {modality.value}: give it a "
+                "video or frame folder (a model of input pose reads keypoint files)"
+            )
         if keypoints_only:
             kp = read_keypoints(source)
             decoded = len(kp.points)

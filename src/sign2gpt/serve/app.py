@@ -142,6 +142,7 @@ class Health(BaseModel):
     heatmap_checkpoint: str | None
     device: str
     lang: str
+    input: str  # what the model reads: rgb, pose (a .pose / .npz file or a video), rgb+pose
     num_beams: int
     version: str
     sampling: Sampling
@@ -340,6 +341,7 @@ def _health(engine: Engine, limits: ServeLimits, queue: JobQueue) -> Health:
         heatmap_checkpoint=info.heatmap_checkpoint,
         device=info.device,
         lang=info.lang,
+        input=info.input,
         num_beams=info.num_beams,
         version=__version__,
         sampling=Sampling(frame_stride=info.frame_stride, max_frames=info.max_frames),

@@ -33,6 +33,7 @@ class EngineInfo:
     heatmap_checkpoint: str | None
     device: str
     lang: str
+    input: str  # model.input: rgb, pose, rgb+pose
     num_beams: int
     frame_stride: int
     max_frames: int  # frames the model samples at most (more are spread evenly)
@@ -66,6 +67,7 @@ class Engine:
             else None,
             device=device,
             lang=cfg.data.lang,
+            input=cfg.model.input.value,
             num_beams=self._translator.num_beams,
             frame_stride=cfg.data.frame_stride,
             max_frames=cfg.data.max_frames,

@@ -126,6 +126,8 @@ def save_upload(
     with path.open("rb") as f:
         magic = f.read(4)
     frames = job_dir / "frames" / safe_name(Path(name).stem, "frames")
+    if suffix in KEYPOINT_EXTS:  # for a pose model: keypoints instead of video (.npz is a zip)
+        return _keypoint_clip(path, name, limits)
     if suffix == ".zip" or magic == _ZIP_MAGIC:
         count = _unzip_frames(path, name, frames, limits)
         path.unlink()
@@ -141,6 +143,28 @@ def save_upload(
         )
     num_frames, seconds = probe_video(path, name, limits)
     return Clip(path, name, num_frames, seconds)
+
+
+KEYPOINT_EXTS = (".pose", ".npz")
+
+
+def _keypoint_clip(path: Path, name: str, limits: ServeLimits) -> Clip:
+    """A ``.pose`` / ``.npz`` keypoint file, checked readable and within the frame limit."""
+    from sign2gpt.data.pose.readers import read_keypoints
+    from sign2gpt.errors import DataError
+
+    try:
+        kp = read_keypoints(path)
+    except DataError as exc:
+        raise UploadError(f"{name}: {str(exc).split(': ', 1)[-1]}") from None
+    count = len(kp.points)
+    if count > limits.max_frames:
+        raise UploadError(
+            f"{name}: {count} frames, more than this server's limit of {limits.max_frames} "
+            "(--max-frames)",
+            status=413,
+        )
+    return Clip(path, name, count, count / kp.fps if kp.fps > 0 else None)
 
 
 def _frame_folder(folder: Path, name: str, count: int, limits: ServeLimits) -> Clip:

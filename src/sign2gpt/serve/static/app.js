@@ -50,9 +50,10 @@ async function loadHealth() {
     lang = health.lang;
     const heat = health.heatmap_checkpoint ? ", with heatmaps" : "";
     $("model-line").textContent = `${health.model} on ${health.device}${heat}`;
+    const keypoints = health.input === "pose" ? " (or a .pose / .npz keypoint file)" : "";
     $("drop-hint").textContent =
-      `mp4, webm, mov, avi or a zip of png/jpg frames; up to ${limits.max_upload_mb} MB, ` +
-      `${limits.max_seconds} s and ${limits.max_frames} frames.`;
+      `mp4, webm, mov, avi or a zip of png/jpg frames${keypoints}; up to ` +
+      `${limits.max_upload_mb} MB, ${limits.max_seconds} s and ${limits.max_frames} frames.`;
   } catch (e) {
     $("model-line").textContent = "The server does not answer; is `sign2gpt serve` running?";
   }

@@ -14,8 +14,9 @@ XGLM's architecture on the training sentences of data.dataset under data.root, o
 This is the stand-in for the frozen pretrained XGLM when no model hub can be reached; real
 recipes name facebook/xglm-1.7B instead and never run it.
 
-Writes lm_pretrain.out_dir/: config.json, model.safetensors, tokenizer.json,
-tokenizer_config.json (XGLMForCausalLM / AutoTokenizer .from_pretrained load it) and
+Writes lm_pretrain.out_dir/: config.json, generation_config.json, model.safetensors,
+tokenizer.json, tokenizer_config.json (XGLMForCausalLM / AutoTokenizer .from_pretrained load
+it) and
 lm_pretrain_report.json (train/dev perplexity before and after, sizes, time). Point
 model.lm.pretrained at the folder.
 

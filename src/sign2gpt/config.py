@@ -172,10 +172,12 @@ class LoraConfig:
 class SpatialConfig:
     """DINOv2 ViT backbone. ``pretrained`` (hub id or folder or .pth) wins over the sizes."""
 
-    # "dinov2" (the paper) or "cnn": a small convolutional frame encoder trained from scratch,
-    # for CPU-only runs with no pretrained weights (the offline demo). The paper's own ablation
-    # swapped the backbone too (ResNet18 instead of DINOv2 on CSL-Daily).
-    backbone: Literal["dinov2", "cnn"] = "dinov2"
+    # "dinov2" (the paper); "resnet18": the paper's backbone ablation (ResNet18 instead of
+    # DINOv2 on CSL-Daily; transformers' ResNet classes, `pretrained` e.g. microsoft/resnet-18,
+    # its pooled 512-d output; frozen unless train_backbone, no adapters); "cnn": a small
+    # convolutional frame encoder trained from scratch, for CPU-only runs with no pretrained
+    # weights (the offline demo).
+    backbone: Literal["dinov2", "resnet18", "cnn"] = "dinov2"
     cnn_channels: list[int] = setting(factory=lambda: [32, 64, 128], ge=1)
     pretrained: str = ""  # "" = random weights built from the sizes below (tests, summary)
     hidden_size: int = setting(384, ge=1)

@@ -19,9 +19,12 @@ from torch.nn.utils.rnn import pad_sequence
 from sign2gpt.config import ConfigError, ModelConfig
 from sign2gpt.models.preprocess import FrameNormalise
 from sign2gpt.models.sign_encoder import SignEncoder
-from sign2gpt.models.spatial import ConvSpatialBackbone, SpatialBackbone, build_spatial
-
-SpatialPart = SpatialBackbone | ConvSpatialBackbone
+from sign2gpt.models.spatial import (
+    ResNetSpatialBackbone,
+    SpatialBackbone,
+    SpatialPart,
+    build_spatial,
+)
 
 
 class SignModel(nn.Module):
@@ -60,8 +63,12 @@ class SignModel(nn.Module):
 
     def frozen_prefixes(self) -> tuple[str, ...]:
         """State-dict prefixes of the frozen pretrained backbone (rebuilt, never saved)."""
-        if isinstance(self.spatial, SpatialBackbone) and not self.cfg.spatial.train_backbone:
+        if self.cfg.spatial.train_backbone:
+            return ()
+        if isinstance(self.spatial, SpatialBackbone):
             return ("spatial.vit.",)
+        if isinstance(self.spatial, ResNetSpatialBackbone):
+            return ("spatial.resnet.",)
         return ()
 
 

@@ -237,3 +237,40 @@ def test_killed_run_resumes_from_its_last_checkpoint(chain: dict[str, Path], cap
     resumed = load_file(str(out / "best" / "trainable.safetensors"))
     for key, value in saved["state_dict"].items():
         assert torch.equal(resumed[key.removeprefix("model.")], value), key
+
+
+def test_stage_two_logs_how_its_gates_open(chain: dict[str, Path]) -> None:
+    import csv
+
+    with (chain["root"] / "tr" / "logs" / "gates.csv").open(newline="") as f:
+        rows = list(csv.reader(f))
+    header, first, last = rows[0], rows[1], rows[-1]
+    # the tiny recipe's stand-in LM: 1 layer of 2 heads
+    assert header == ["step", "L0.H0", "L0.H1"]
+    assert first == ["0", "0", "0"]  # every gate starts closed
+    assert int(last[0]) > 0 and all(0.0 <= float(v) <= 1.0 for v in last[1:])
+    assert [int(r[0]) for r in rows[1:]] == sorted({int(r[0]) for r in rows[1:]})
+    assert not (chain["root"] / "pgp" / "logs" / "gates.csv").exists()  # stage 1 has no gates
+
+
+def test_one_seed_gives_byte_identical_checkpoints_another_seed_does_not(
+    chain: dict[str, Path],
+) -> None:
+    """Init, data order, frame sampling, augmentation and dropout all follow train.seed."""
+    root = chain["root"]
+    weights = {}
+    for name, seed in (("seed7a", 7), ("seed7b", 7), ("seed8", 8)):
+        run(
+            "train",
+            "--config",
+            str(chain["recipe"]),
+            *chain["common"],
+            f"train.out_dir={root / name}",
+            f"train.seed={seed}",
+            "model.lm.self_attn_lora.dropout=0.3",  # dropout on, so its masks must match too
+            "data.loader=threads",
+            "data.num_workers=2",
+        )
+        weights[name] = (root / name / "best" / "trainable.safetensors").read_bytes()
+    assert weights["seed7a"] == weights["seed7b"]
+    assert weights["seed7a"] != weights["seed8"]

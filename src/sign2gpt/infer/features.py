@@ -45,7 +45,8 @@ def extract_features(
     counts: dict[str, int] = {}
     for split in splits:
         for view in range(1 + (views if split == "train" else 0)):
-            dataset = SignClipDataset(frames, split, cfg.data, train=view > 0)
+            # augmented views drawn from the stage-1 run's seed (train.seed), view by view
+            dataset = SignClipDataset(frames, split, cfg.data, train=view > 0, seed=cfg.train.seed)
             if view > 0:
                 dataset.set_epoch(view)  # a different augmentation draw per view
             todo = [i for i, cid in enumerate(dataset.ids) if (cid, view) not in writer.done]

@@ -627,6 +627,11 @@ class GatedLM(nn.Module):
     def config(self) -> PretrainedConfig:
         return self.lm.config
 
+    @torch.no_grad()
+    def gate_values(self) -> torch.Tensor:
+        """(layers, heads) float32: every gate as the branch uses it (clamped to [0, 1])."""
+        return torch.stack([a.gate.detach().float().clamp(0.0, 1.0) for a in self.adapters])
+
     def enable_gradient_checkpointing(self) -> None:
         """Recompute each decoder layer in the backward pass."""
         enable_activation_checkpointing(self.lm)

@@ -30,6 +30,12 @@ def format_metrics(result: dict[str, Any]) -> str:
     scale = 1.0 if translation else 100.0
     text = table(["split", *keys], [[result["split"], *(f"{result[k] * scale:.2f}" for k in keys)]])
     lines = [text, f"settings: {result.get('settings', '')}"]
+    if translation:
+        from sign2gpt.metrics.translation import format_report
+
+        extra = format_report(result)
+        if extra:
+            lines.append(extra)
     for ex in result.get("examples", [])[:3]:
         lines.append(f"  ref: {ex['reference']}\n  hyp: {ex['hypothesis']}")
     if result.get("never_found"):

@@ -6,6 +6,7 @@ then Sign(Z)2GPT (extract-features -> train on features) and the resume of a kil
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 from safetensors.torch import load_file
 from tiny import tiny_recipe
 
@@ -240,8 +242,6 @@ def test_killed_run_resumes_from_its_last_checkpoint(chain: dict[str, Path], cap
 
 
 def test_stage_two_logs_how_its_gates_open(chain: dict[str, Path]) -> None:
-    import csv
-
     with (chain["root"] / "tr" / "logs" / "gates.csv").open(newline="") as f:
         rows = list(csv.reader(f))
     header, first, last = rows[0], rows[1], rows[-1]
@@ -274,3 +274,86 @@ def test_one_seed_gives_byte_identical_checkpoints_another_seed_does_not(
         weights[name] = (root / name / "best" / "trainable.safetensors").read_bytes()
     assert weights["seed7a"] == weights["seed7b"]
     assert weights["seed7a"] != weights["seed8"]
+
+
+ROWS = {
+    "ref.yaml": "order: 1\nrow: reference\npgp: true\n",
+    "same.yaml": "order: 2\nrow: the same settings\npgp: true\ncompare_to: ref\n",
+    "nopgp.yaml": "order: 3\nrow: no PGP\npgp: false\npaper: {bleu4: 19.55}\n"
+    "paper_setting: Phoenix14T test\ncompare_to: ref\n",
+    "window.yaml": "order: 4\nrow: global attention\npgp: true\nstage1: retrain\n"
+    "set: {model.sign_encoder.window: 0}\ncompare_to: ref\n",
+    "na.yaml": "order: 5\nrow: no adapters\napplies: false\nwhy: nothing to take away\n",
+}
+
+
+def test_ablate_trains_every_row_over_seeds_and_writes_one_table(
+    chain: dict[str, Path], capsys
+) -> None:
+    root = chain["root"]
+    rows_dir, out = root / "rows", root / "ablation"
+    rows_dir.mkdir()
+    for name, text in ROWS.items():
+        (rows_dir / name).write_text(text)
+    argv = [
+        "ablate",
+        "--config",
+        str(chain["recipe"]),
+        "--pretrain-config",
+        str(chain["recipe"]),
+        "--rows-dir",
+        str(rows_dir),
+        "--seeds",
+        "2",
+        "--first-seed",
+        "5",
+        "--out",
+        str(out),
+        *chain["common"],
+        f"train.init_from={root / 'pgp' / 'best'}",
+    ]
+    run(*argv)
+    printed = capsys.readouterr().out
+    assert "the same runs as ref" in printed
+    table = (out / "ablation.md").read_text()
+    assert "| no adapters |  | n/a: nothing to take away |" in table
+    assert "19.55 (Phoenix14T test)" in table and "wall time" in table
+    rows = {r["name"]: r for r in csv.DictReader((out / "ablation.csv").open())}
+    assert list(rows) == ["ref", "same", "nopgp", "window", "na"]
+    for name in ("ref", "nopgp", "window"):
+        per_seed = []
+        for seed in (5, 6):
+            run_dir = out / "runs" / name / f"seed{seed}"
+            assert yaml.safe_load((run_dir / "config.yaml").read_text())["train"]["seed"] == seed
+            metrics = json.loads((run_dir / "best" / "eval" / "test_metrics.json").read_text())
+            per_seed.append(f"{metrics['bleu4']:.4f}")
+        assert rows[name]["bleu4_per_seed"] == " ".join(per_seed)
+    assert rows["same"]["bleu4_per_seed"] == rows["ref"]["bleu4_per_seed"]
+    assert not (out / "runs" / "same").exists()  # shared, not trained twice
+    # no PGP: from scratch; the retrained row: its own stage 1 with its change, per seed
+    nopgp = yaml.safe_load((out / "runs" / "nopgp" / "seed5" / "config.yaml").read_text())
+    assert nopgp["train"]["init_from"] == ""
+    window = yaml.safe_load((out / "runs" / "window" / "seed6" / "config.yaml").read_text())
+    assert window["train"]["init_from"] == str(out / "stage1" / "window" / "seed6" / "best")
+    stage1 = yaml.safe_load((out / "stage1" / "window" / "seed6" / "config.yaml").read_text())
+    assert stage1["model"]["sign_encoder"]["window"] == 0 and stage1["train"]["seed"] == 6
+    # run again: every step is done already, and the table is the same
+    run(*argv)
+    assert "sign2gpt train" not in capsys.readouterr().out
+    rerun = {r["name"]: r for r in csv.DictReader((out / "ablation.csv").open())}
+    assert [r["bleu4_per_seed"] for r in rerun.values()] == [
+        r["bleu4_per_seed"] for r in rows.values()
+    ]
+
+
+def test_report_draws_the_curves_and_the_gates(chain: dict[str, Path], capsys) -> None:
+    run("report", str(chain["root"] / "tr"))
+    printed = capsys.readouterr().out
+    report = chain["root"] / "tr" / "report"
+    assert (report / "training_curves.png").stat().st_size > 10_000
+    assert (report / "gates.png").stat().st_size > 10_000
+    assert "best val/bleu4" in printed and "of 2 above 0.01" in printed
+    run("report", str(chain["root"] / "pgp"), "--out", str(chain["root"] / "pgp_report"))
+    assert "no logs/gates.csv" in capsys.readouterr().out
+    assert (chain["root"] / "pgp_report" / "training_curves.png").is_file()
+    assert main(["report", str(chain["root"] / "corpus")]) == 2  # not a run folder: one line

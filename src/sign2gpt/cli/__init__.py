@@ -23,6 +23,8 @@ MODULES: list[str] = [
     "translate",
     "score",
     "summary",
+    "report",
+    "ablate",
     "demo",
 ]
 

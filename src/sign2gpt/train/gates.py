@@ -21,13 +21,10 @@ from typing import Any
 import lightning as L
 from lightning.pytorch.callbacks import Callback
 
+from sign2gpt.metrics.run_logs import GATES_FILE, gate_columns
 from sign2gpt.models.translation_model import TranslationModel
 
-GATES_FILE = "gates.csv"
-
-
-def gate_columns(layers: int, heads: int) -> list[str]:
-    return [f"L{layer}.H{head}" for layer in range(layers) for head in range(heads)]
+__all__ = ["GATES_FILE", "GateLog"]
 
 
 class GateLog(Callback):

@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else run_dir / "report"
     metrics = read_metrics(run_dir)
     monitor = "val/bleu4" if "val/bleu4" in metrics else "val/f1"
-    curves = plot_training_curves(metrics, monitor, f"{run_dir}", out / "training_curves.png")
+    name = "/".join(run_dir.resolve().parts[-2:])  # e.g. demo_out/translate
+    curves = plot_training_curves(metrics, monitor, name, out / "training_curves.png")
     print(f"training curves: {curves}")
     loss = metrics.get("train/loss")
     if loss is not None and loss.steps:
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         print("no logs/gates.csv (a stage-1 run, or one from before gates were logged)")
         return 0
     picture = plot_gate_heatmap(
-        gates, f"{run_dir}: gates by layer and head over training", out / "gates.png"
+        gates, f"{name}: gates by layer and head over training", out / "gates.png"
     )
     print(f"gates: {picture}")
     final = gates.values[-1]  # (L, H)

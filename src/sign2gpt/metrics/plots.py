@@ -130,11 +130,13 @@ def plot_training_curves(
         dev_ax.plot(dev.steps, dev.values, "o-", ms=4, lw=1, color="tab:green", label=monitor)
         best = dev.best()
         if best is not None:
+            right = best[0] > (min(dev.steps) + max(dev.steps)) / 2
             dev_ax.annotate(
                 f"best {best[1]:.2f} at step {best[0]}",
                 best,
                 textcoords="offset points",
-                xytext=(4, -12),
+                xytext=(-6, -14) if right else (6, -14),
+                ha="right" if right else "left",
                 fontsize=7,
             )
         dev_ax.legend(fontsize=7)
@@ -183,9 +185,11 @@ def plot_gate_heatmap(history: GateHistory, title: str, out_path: str | Path) ->
     ax.set_xlabel("optimiser step")
     ax.set_title(title, fontsize=9)
     fig.colorbar(image, ax=ax, fraction=0.025, pad=0.01, label="gate (clamped to [0, 1])")
-    cmap = plt.get_cmap("plasma")
+    # distinct colours for a few layers; a dark-to-bright ramp (without plasma's pale end,
+    # which a white page hides) for many
+    cmap = plt.get_cmap("tab10") if layers <= 10 else plt.get_cmap("plasma")
     for layer in range(layers):
-        colour = cmap(layer / max(1, layers - 1))
+        colour = cmap(layer) if layers <= 10 else cmap(0.85 * layer / max(1, layers - 1))
         mean_ax.plot(steps, values[:, layer].mean(1), lw=1, color=colour, label=f"layer {layer}")
     mean_ax.set_ylabel("mean gate of a layer")
     mean_ax.set_xlabel("optimiser step")

@@ -155,9 +155,10 @@ def text_format(
         raise Sign2GPTError(
             f"the tokenizer of this {model_type} model defines no end-of-sequence token"
         )
-    bos = tokenizer.bos_token_id
+    bos = getattr(tokenizer, "bos_token_id", None)
     start = end if model_type in END_TOKEN_STARTS or bos is None else bos
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else end
+    pad = getattr(tokenizer, "pad_token_id", None)
+    pad = end if pad is None else pad
     prompt_ids: tuple[int, ...] = ()
     if prompt:
         prompt_ids = tuple(tokenizer(prompt, add_special_tokens=False)["input_ids"])

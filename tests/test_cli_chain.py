@@ -295,6 +295,9 @@ def test_ablate_trains_every_row_over_seeds_and_writes_one_table(
     rows_dir.mkdir()
     for name, text in ROWS.items():
         (rows_dir / name).write_text(text)
+    # a Sign(Z)2GPT recipe, as the demo's: stage 2 on cached features of the stage-1 model
+    features = root / "ablation_features"
+    run("extract-features", "--checkpoint", str(root / "pgp" / "best"), "--out", str(features))
     argv = [
         "ablate",
         "--config",
@@ -311,6 +314,8 @@ def test_ablate_trains_every_row_over_seeds_and_writes_one_table(
         str(out),
         *chain["common"],
         f"train.init_from={root / 'pgp' / 'best'}",
+        f"data.features={features}",
+        "data.loader=threads",
     ]
     run(*argv)
     printed = capsys.readouterr().out
@@ -331,12 +336,17 @@ def test_ablate_trains_every_row_over_seeds_and_writes_one_table(
     assert rows["same"]["bleu4_per_seed"] == rows["ref"]["bleu4_per_seed"]
     assert not (out / "runs" / "same").exists()  # shared, not trained twice
     # no PGP: from scratch; the retrained row: its own stage 1 with its change, per seed
+    ref = yaml.safe_load((out / "runs" / "ref" / "seed5" / "config.yaml").read_text())
+    assert ref["data"]["features"] == str(features)  # the recipe's own stage 1 and features
     nopgp = yaml.safe_load((out / "runs" / "nopgp" / "seed5" / "config.yaml").read_text())
-    assert nopgp["train"]["init_from"] == ""
+    assert nopgp["train"]["init_from"] == "" and nopgp["data"]["features"] == ""
     window = yaml.safe_load((out / "runs" / "window" / "seed6" / "config.yaml").read_text())
-    assert window["train"]["init_from"] == str(out / "stage1" / "window" / "seed6" / "best")
-    stage1 = yaml.safe_load((out / "stage1" / "window" / "seed6" / "config.yaml").read_text())
+    stage1_dir = out / "stage1" / "window" / "seed6"
+    assert window["train"]["init_from"] == str(stage1_dir / "best")
+    assert window["data"]["features"] == str(stage1_dir / "features")  # its own, extracted
+    stage1 = yaml.safe_load((stage1_dir / "config.yaml").read_text())
     assert stage1["model"]["sign_encoder"]["window"] == 0 and stage1["train"]["seed"] == 6
+    assert stage1["data"]["features"] == ""  # stage 1 reads frames
     # run again: every step is done already, and the table is the same
     run(*argv)
     assert "sign2gpt train" not in capsys.readouterr().out

@@ -211,7 +211,8 @@ def _run_row_seed(
         key = row.name if row.stage1 == "retrain" else "base"
         pgp_dir = out / "stage1" / key / f"seed{seed}"
         stage1_args = [*common, *(row.overrides if row.stage1 == "retrain" else ())]
-        stage1_args += [f"train.seed={seed}", f"train.out_dir={pgp_dir}"]
+        # stage 1 reads frames: the stage-2 recipe's cached features are not its input
+        stage1_args += ["data.features=", f"train.seed={seed}", f"train.out_dir={pgp_dir}"]
         spent += steps(
             f"{key} seed {seed}: pretrain",
             ["pretrain", "--config", args.pretrain_config, *stage1_args],

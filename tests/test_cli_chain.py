@@ -6,6 +6,7 @@ then Sign(Z)2GPT (extract-features -> train on features) and the resume of a kil
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 import torch
+import yaml
 from safetensors.torch import load_file
 from tiny import run_ok as run
 
@@ -181,3 +183,131 @@ def test_prepare_takes_the_store_size_of_the_recipe(chain: dict[str, Path], tmp_
         "--quiet",
     )
     assert json.loads((out / "meta.json").read_text())["size"] == 48  # data.store_size
+
+
+def test_stage_two_logs_how_its_gates_open(chain: dict[str, Path]) -> None:
+    with (chain["root"] / "tr" / "logs" / "gates.csv").open(newline="") as f:
+        rows = list(csv.reader(f))
+    header, first, last = rows[0], rows[1], rows[-1]
+    # the tiny recipe's stand-in LM: 1 layer of 2 heads
+    assert header == ["step", "L0.H0", "L0.H1"]
+    assert first == ["0", "0", "0"]  # every gate starts closed
+    assert int(last[0]) > 0 and all(0.0 <= float(v) <= 1.0 for v in last[1:])
+    assert [int(r[0]) for r in rows[1:]] == sorted({int(r[0]) for r in rows[1:]})
+    assert not (chain["root"] / "pgp" / "logs" / "gates.csv").exists()  # stage 1 has no gates
+
+
+def test_one_seed_gives_byte_identical_checkpoints_another_seed_does_not(
+    chain: dict[str, Path],
+) -> None:
+    """Init, data order, frame sampling, augmentation and dropout all follow train.seed."""
+    root = chain["root"]
+    weights = {}
+    for name, seed in (("seed7a", 7), ("seed7b", 7), ("seed8", 8)):
+        run(
+            "train",
+            "--config",
+            str(chain["recipe"]),
+            *chain["common"],
+            f"train.out_dir={root / name}",
+            f"train.seed={seed}",
+            "model.lm.self_attn_lora.dropout=0.3",  # dropout on, so its masks must match too
+            "data.loader=threads",
+            "data.num_workers=2",
+        )
+        weights[name] = (root / name / "best" / "trainable.safetensors").read_bytes()
+    assert weights["seed7a"] == weights["seed7b"]
+    assert weights["seed7a"] != weights["seed8"]
+
+
+ROWS = {
+    "ref.yaml": "order: 1\nrow: reference\npgp: true\n",
+    "same.yaml": "order: 2\nrow: the same settings\npgp: true\ncompare_to: ref\n",
+    "nopgp.yaml": "order: 3\nrow: no PGP\npgp: false\npaper: {bleu4: 19.55}\n"
+    "paper_setting: Phoenix14T test\ncompare_to: ref\n",
+    "window.yaml": "order: 4\nrow: global attention\npgp: true\nstage1: retrain\n"
+    "set: {model.sign_encoder.window: 0}\ncompare_to: ref\n",
+    "na.yaml": "order: 5\nrow: no adapters\napplies: false\nwhy: nothing to take away\n",
+}
+
+
+def test_ablate_trains_every_row_over_seeds_and_writes_one_table(
+    chain: dict[str, Path], capsys
+) -> None:
+    root = chain["root"]
+    rows_dir, out = root / "rows", root / "ablation"
+    rows_dir.mkdir()
+    for name, text in ROWS.items():
+        (rows_dir / name).write_text(text)
+    # a Sign(Z)2GPT recipe, as the demo's: stage 2 on cached features of the stage-1 model
+    features = root / "ablation_features"
+    run("extract-features", "--checkpoint", str(root / "pgp" / "best"), "--out", str(features))
+    argv = [
+        "ablate",
+        "--config",
+        str(chain["recipe"]),
+        "--pretrain-config",
+        str(chain["recipe"]),
+        "--rows-dir",
+        str(rows_dir),
+        "--seeds",
+        "2",
+        "--first-seed",
+        "5",
+        "--out",
+        str(out),
+        *chain["common"],
+        f"train.init_from={root / 'pgp' / 'best'}",
+        f"data.features={features}",
+        "data.loader=threads",
+    ]
+    run(*argv)
+    printed = capsys.readouterr().out
+    assert "the same runs as ref" in printed
+    table = (out / "ablation.md").read_text()
+    assert "| no adapters |  | n/a: nothing to take away |" in table
+    assert "19.55 (Phoenix14T test)" in table and "wall time" in table
+    rows = {r["name"]: r for r in csv.DictReader((out / "ablation.csv").open())}
+    assert list(rows) == ["ref", "same", "nopgp", "window", "na"]
+    for name in ("ref", "nopgp", "window"):
+        per_seed = []
+        for seed in (5, 6):
+            run_dir = out / "runs" / name / f"seed{seed}"
+            assert yaml.safe_load((run_dir / "config.yaml").read_text())["train"]["seed"] == seed
+            metrics = json.loads((run_dir / "best" / "eval" / "test_metrics.json").read_text())
+            per_seed.append(f"{metrics['bleu4']:.4f}")
+        assert rows[name]["bleu4_per_seed"] == " ".join(per_seed)
+    assert rows["same"]["bleu4_per_seed"] == rows["ref"]["bleu4_per_seed"]
+    assert not (out / "runs" / "same").exists()  # shared, not trained twice
+    # no PGP: from scratch; the retrained row: its own stage 1 with its change, per seed
+    ref = yaml.safe_load((out / "runs" / "ref" / "seed5" / "config.yaml").read_text())
+    assert ref["data"]["features"] == str(features)  # the recipe's own stage 1 and features
+    nopgp = yaml.safe_load((out / "runs" / "nopgp" / "seed5" / "config.yaml").read_text())
+    assert nopgp["train"]["init_from"] == "" and nopgp["data"]["features"] == ""
+    window = yaml.safe_load((out / "runs" / "window" / "seed6" / "config.yaml").read_text())
+    stage1_dir = out / "stage1" / "window" / "seed6"
+    assert window["train"]["init_from"] == str(stage1_dir / "best")
+    assert window["data"]["features"] == str(stage1_dir / "features")  # its own, extracted
+    stage1 = yaml.safe_load((stage1_dir / "config.yaml").read_text())
+    assert stage1["model"]["sign_encoder"]["window"] == 0 and stage1["train"]["seed"] == 6
+    assert stage1["data"]["features"] == ""  # stage 1 reads frames
+    # run again: every step is done already, and the table is the same
+    run(*argv)
+    assert "sign2gpt train" not in capsys.readouterr().out
+    rerun = {r["name"]: r for r in csv.DictReader((out / "ablation.csv").open())}
+    assert [r["bleu4_per_seed"] for r in rerun.values()] == [
+        r["bleu4_per_seed"] for r in rows.values()
+    ]
+
+
+def test_report_draws_the_curves_and_the_gates(chain: dict[str, Path], capsys) -> None:
+    run("report", str(chain["root"] / "tr"))
+    printed = capsys.readouterr().out
+    report = chain["root"] / "tr" / "report"
+    assert (report / "training_curves.png").stat().st_size > 10_000
+    assert (report / "gates.png").stat().st_size > 10_000
+    assert "best val/bleu4" in printed and "of 2 above 0.01" in printed
+    run("report", str(chain["root"] / "pgp"), "--out", str(chain["root"] / "pgp_report"))
+    assert "no logs/gates.csv" in capsys.readouterr().out
+    assert (chain["root"] / "pgp_report" / "training_curves.png").is_file()
+    assert main(["report", str(chain["root"] / "corpus")]) == 2  # not a run folder: one line

@@ -223,3 +223,39 @@ def test_cnn_backbone_option_shapes_and_what_is_saved():
     model = PGPModel.build(model_cfg, prototypes=torch.randn(3, 8))
     saved = model.trainable_state_dict()
     assert "sign.spatial.cnn.0.weight" in saved and "sign.spatial.bn.running_mean" in saved
+
+
+# ---- ResNet18 (the paper's backbone ablation) ------------------------------------------------
+
+
+def test_resnet18_backbone_sizes_frozen_statistics_and_pretrained_folder(tmp_path):
+    from transformers import ResNetForImageClassification
+
+    from sign2gpt.models.spatial import ResNetSpatialBackbone, build_spatial, resnet18_config
+
+    cfg = SpatialConfig(backbone="resnet18", out_dim=16)
+    frozen = build_spatial(cfg)
+    assert isinstance(frozen, ResNetSpatialBackbone)
+    # torchvision's resnet18 without its fc layer: 11,689,512 - 513,000
+    assert sum(p.numel() for p in frozen.resnet.parameters()) == 11_176_512
+    assert not any(p.requires_grad for p in frozen.resnet.parameters())
+    assert frozen.proj.weight.requires_grad and frozen.bn.weight.requires_grad
+    frames = torch.randn(6, 3, 32, 32)
+    stats = [b.clone() for b in frozen.resnet.buffers()]
+    frozen.train()
+    assert frozen.bn.training and not frozen.resnet.training
+    assert frozen(frames).shape == (6, 16)
+    assert all(torch.equal(a, b) for a, b in zip(stats, frozen.resnet.buffers()))
+    trained = build_spatial(replace(cfg, train_backbone=True)).train()
+    trained(frames).sum().backward()
+    assert (
+        trained.resnet.training
+        and trained.resnet.embedder.embedder.convolution.weight.grad is not None
+    )
+    # an image-classification checkpoint (microsoft/resnet-18's kind): its classifier is dropped
+    torch.manual_seed(1)
+    folder = tmp_path / "resnet-18"
+    ResNetForImageClassification(resnet18_config()).save_pretrained(folder)
+    loaded = build_spatial(replace(cfg, pretrained=str(folder)))
+    saved = ResNetForImageClassification.from_pretrained(folder).resnet.state_dict()
+    assert all(torch.equal(v, loaded.resnet.state_dict()[k]) for k, v in saved.items())

@@ -88,3 +88,45 @@ def test_bad_config_is_one_line(tmp_path, capsys):
 def test_other_recipes_build_the_paper_model(recipe):
     cfg = load_config(ROOT / "configs" / recipe)
     assert parameter_table(cfg.model, cfg.train.stage) == PAPER
+
+
+# The frozen LM of each recipe in configs/lm/ against the total its model card publishes
+# (counted on the meta device; a tied output layer counts once).
+LM_RECIPES = {
+    "xglm-564m.yaml": (564_463_616, "564M"),
+    "qwen2.5-0.5b.yaml": (494_032_768, "0.49B"),
+    "qwen2.5-1.5b.yaml": (1_543_714_304, "1.54B"),
+    "llama-3.2-1b.yaml": (1_235_814_400, "1.24B"),
+    "qwen3-0.6b.yaml": (596_049_920, "0.6B"),
+    "gemma-3-1b.yaml": (999_885_952, "1B"),
+}
+
+
+@pytest.mark.parametrize("recipe", sorted(LM_RECIPES))
+def test_lm_recipes_give_the_published_parameter_counts(recipe):
+    from sign2gpt.models.summary import build_on_meta
+
+    expected, published = LM_RECIPES[recipe]
+    cfg = load_config(ROOT / "configs" / "lm" / recipe)
+    model = build_on_meta(cfg.model, "translate")
+    frozen = sum(p.numel() for p in model.lm.lm.parameters())
+    assert frozen == expected, published
+    rounded = f"{expected / 1e9:.2f}B" if published.endswith("B") else f"{expected / 1e6:.0f}M"
+    assert rounded.startswith(published.removesuffix("B").removesuffix("M")), rounded
+    rows = {r.component: r for r in parameter_table(cfg.model, "translate")}
+    adapters = sum(p.numel() for p in model.lm.adapters.parameters())
+    bridge = sum(p.numel() for p in model.bridge.parameters())
+    assert rows[DECODER].parameters == frozen + adapters + bridge
+    assert rows[DECODER].trainable == adapters + bridge
+
+
+def test_a_corpus_recipe_and_an_lm_fragment_combine_as_bases(tmp_path):
+    recipe = tmp_path / "p14t_qwen.yaml"
+    recipe.write_text(
+        f"base: [{ROOT / 'configs/phoenix14t/translate.yaml'}, "
+        f"{ROOT / 'configs/lm/qwen2.5-0.5b.yaml'}]\ntrain: {{epochs: 3}}\n"
+    )
+    cfg = load_config(recipe)
+    assert cfg.model.lm.family == "qwen2" and cfg.model.lm.d_model == 896
+    assert cfg.data.dataset == "phoenix14t" and cfg.train.init_from.endswith("pgp/best")
+    assert cfg.train.epochs == 3  # the file itself wins over its bases

@@ -180,3 +180,74 @@ def run_ok(*argv: str) -> None:
     from sign2gpt.cli import main
 
     assert main(list(argv)) == 0, argv
+
+
+# ---- tiny LMs of every supported family ---------------------------------------------------
+# The special tokens of each family's tokenizer as published (Hugging Face tokenizer_config.json):
+# (tokens in id order, bos, eos, pad); None = the tokenizer has no such token.
+FAMILY_SPECIALS: dict[str, tuple[list[str], str | None, str, str | None]] = {
+    "xglm": (["<s>", "<pad>", "</s>", "<unk>"], "<s>", "</s>", "<pad>"),
+    "llama": (
+        ["<|begin_of_text|>", "<|end_of_text|>"],
+        "<|begin_of_text|>",
+        "<|end_of_text|>",
+        None,
+    ),
+    "qwen2": (
+        ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+        None,
+        "<|endoftext|>",
+        "<|endoftext|>",
+    ),
+    "qwen3": (
+        ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+        None,
+        "<|endoftext|>",
+        "<|endoftext|>",
+    ),
+    "mistral": (["<unk>", "<s>", "</s>"], "<s>", "</s>", None),
+    "gemma2": (["<pad>", "<eos>", "<bos>", "<unk>"], "<bos>", "<eos>", "<pad>"),
+    "gemma3": (["<pad>", "<eos>", "<bos>", "<unk>"], "<bos>", "<eos>", "<pad>"),
+}
+FAMILIES = list(FAMILY_SPECIALS)
+
+
+def make_family_tokenizer(family: str) -> PreTrainedTokenizerFast:
+    """A BPE tokenizer trained on SENTENCES with the special tokens of ``family``."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    specials, bos, eos, pad = FAMILY_SPECIALS[family]
+    tok = Tokenizer(models.BPE(unk_token="<unk>" if "<unk>" in specials else None))
+    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    tok.decoder = decoders.Metaspace()
+    trainer = trainers.BpeTrainer(vocab_size=100, special_tokens=specials, show_progress=False)
+    tok.train_from_iterator(SENTENCES, trainer)
+    kwargs = {"bos_token": bos, "eos_token": eos, "pad_token": pad}
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok, **{k: v for k, v in kwargs.items() if v is not None}
+    )
+
+
+def family_lm_config(family: str, vocab_size: int = 100, **overrides: object) -> LMConfig:
+    """A random LM of ``family``: 2 layers of width 32, 4 query heads sharing 2 key-value heads
+    (grouped-query attention; XGLM has none), untied output layer for Llama and Mistral."""
+    lora = LoraConfig(rank=4, alpha=4.0, dropout=0.0)
+    settings: dict[str, object] = dict(
+        family=family,
+        vocab_size=vocab_size,
+        d_model=D_LM,
+        num_layers=LAYERS,
+        attention_heads=HEADS,
+        ffn_dim=64,
+        max_position_embeddings=128,
+        dtype="float32",
+        self_attn_lora=lora,
+        adapter_lora=lora,
+    )
+    if family != "xglm":
+        settings.update(num_key_value_heads=2, rope_theta=10000.0, rms_norm_eps=1e-6)
+        settings["tie_word_embeddings"] = family not in ("llama", "mistral")
+    if family in ("qwen3", "gemma2", "gemma3"):
+        settings["head_dim"] = 16  # wider than d_model / heads, as Qwen3 and Gemma publish
+    settings.update(overrides)
+    return LMConfig(**settings)  # type: ignore[arg-type]

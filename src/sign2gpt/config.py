@@ -191,10 +191,12 @@ class LoraConfig:
 class SpatialConfig:
     """DINOv2 ViT backbone. ``pretrained`` (hub id or folder or .pth) wins over the sizes."""
 
-    # "dinov2" (the paper) or "cnn": a small convolutional frame encoder trained from scratch,
-    # for CPU-only runs with no pretrained weights (the offline demo). The paper's own ablation
-    # swapped the backbone too (ResNet18 instead of DINOv2 on CSL-Daily).
-    backbone: Literal["dinov2", "cnn"] = "dinov2"
+    # "dinov2" (the paper); "resnet18": the paper's backbone ablation (ResNet18 instead of
+    # DINOv2 on CSL-Daily; transformers' ResNet classes, `pretrained` e.g. microsoft/resnet-18,
+    # its pooled 512-d output; frozen unless train_backbone, no adapters); "cnn": a small
+    # convolutional frame encoder trained from scratch, for CPU-only runs with no pretrained
+    # weights (the offline demo).
+    backbone: Literal["dinov2", "resnet18", "cnn"] = "dinov2"
     cnn_channels: list[int] = setting(factory=lambda: [32, 64, 128], ge=1)
     pretrained: str = ""  # "" = random weights built from the sizes below (tests, summary)
     hidden_size: int = setting(384, ge=1)
@@ -253,17 +255,35 @@ class PGPHeadConfig:
     loss_weight: float = setting(10.0, gt=0)
 
 
+LMFamily = Literal["xglm", "llama", "qwen2", "qwen3", "mistral", "gemma2", "gemma3"]
+
+
 @dataclass
 class LMConfig:
-    """Frozen decoder-only LM (XGLM). ``pretrained`` wins over the sizes."""
+    """Frozen decoder-only LM (XGLM-1.7B by default). A local folder's config.json wins over the
+    sizes; a hub id is only read when weights are loaded, so the sizes build the architecture on
+    the meta device (`sign2gpt summary`). The sizes of every family are in configs/lm/."""
 
     pretrained: str = ""  # hub id or local folder ("" = random, sizes below)
+    # The architecture the sizes describe (docs/method.md#47-other-language-models): XGLM or the
+    # Llama layout (grouped-query attention, RoPE, RMSNorm) of Llama 3.x, Qwen2.5 / Qwen3,
+    # Mistral, Gemma 2 / 3.
+    family: LMFamily = "xglm"
     vocab_size: int = setting(256008, ge=1)
-    d_model: int = setting(2048, ge=1)
+    d_model: int = setting(2048, ge=1)  # hidden_size
     num_layers: int = setting(24, ge=1)
     attention_heads: int = setting(16, ge=1)
-    ffn_dim: int = setting(8192, ge=1)
+    ffn_dim: int = setting(8192, ge=1)  # intermediate_size
     max_position_embeddings: int = setting(2048, ge=1)
+    # Llama-layout families only (XGLM has none of these):
+    num_key_value_heads: int = setting(0, ge=0)  # 0 = attention_heads (no grouped queries)
+    head_dim: int = setting(0, ge=0)  # 0 = d_model / attention_heads
+    rope_theta: float = setting(10000.0, gt=0)
+    rms_norm_eps: float = setting(1e-6, gt=0)
+    tie_word_embeddings: bool = True  # output layer = input embeddings (counted once)
+    # Text before every sentence, masked out of the loss and given at the start of decoding
+    # (docs/method.md#45-text-format); "" = none, as in the paper.
+    prompt: str = ""
     dtype: Literal["float32", "bfloat16", "float16"] = "bfloat16"
     self_attn_lora: LoraConfig = field(default_factory=LoraConfig)
     self_attn_lora_targets: list[str] = field(default_factory=lambda: ["q", "k", "v", "o"])
@@ -604,9 +624,15 @@ def read_yaml(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping")
     base = data.pop("base", None)
-    if base:
-        data = _merge(read_yaml(path.parent / base, (*_chain, path.resolve())), data)
-    return data
+    # One base or a list, merged left to right, then this file on top (e.g. a corpus recipe
+    # and an LM from configs/lm/).
+    bases = base if isinstance(base, list) else [base] if base else []
+    merged: dict[str, Any] = {}
+    for item in bases:
+        if not isinstance(item, str):
+            raise ConfigError(f"{path}: base: must be a file name or a list of them")
+        merged = _merge(merged, read_yaml(path.parent / item, (*_chain, path.resolve())))
+    return _merge(merged, data) if bases else data
 
 
 def _migrate(data: dict[str, Any], where: str) -> dict[str, Any]:

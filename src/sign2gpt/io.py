@@ -17,9 +17,11 @@ stores, CheckpointError for checkpoints), one line naming the file.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
+import struct
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -114,6 +116,24 @@ def file_kind(mode: int) -> str:
     return next((name for test, name in kinds if test(mode)), "special file")
 
 
+def _sort_metadata(path: Path) -> None:
+    """Put the header's metadata in key order, in place. safetensors writes it in the order of
+    a Rust hash map, which changes from process to process: without this, two runs that save
+    the same tensors would write different bytes. The header keeps its length and format."""
+    with path.open("r+b") as f:
+        size = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(size))
+        meta = header.get("__metadata__")
+        if not meta:
+            return
+        header["__metadata__"] = dict(sorted(meta.items()))
+        text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        if len(text) > size:  # pragma: no cover - the same keys and values, reordered
+            return
+        f.seek(8)
+        f.write(text.ljust(size, b" "))
+
+
 def save_safetensors(
     tensors: Mapping[str, torch.Tensor],
     path: str | Path,
@@ -130,6 +150,7 @@ def save_safetensors(
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         save_file(dict(tensors), str(tmp), metadata=dict(metadata) if metadata else None)
+        _sort_metadata(tmp)
         os.chmod(tmp, umask_mode())
         fd = os.open(tmp, os.O_RDONLY)
         try:

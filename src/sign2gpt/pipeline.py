@@ -56,7 +56,7 @@ from sign2gpt.models.stages import load_checkpoint, model_type
 from sign2gpt.models.translation_model import TranslationModel
 from sign2gpt.skeleton import Skeleton
 from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
-from sign2gpt.text.tokenizer import encode_texts, load_tokenizer
+from sign2gpt.text.tokenizer import TextFormat, encode_texts, load_tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +80,13 @@ class BatchCollator:
         vocab: PseudoGlossVocab | None = None,
         tokenizer: PreTrainedTokenizerBase | None = None,
         max_tokens: int = 64,
+        text_format: TextFormat | None = None,
     ) -> None:
         self.base = base
         self.vocab = vocab
         self.tokenizer = tokenizer
         self.max_tokens = max_tokens
+        self.text_format = text_format
 
     def __call__(self, items: list[dict[str, Any]]) -> Batch:
         batch = self.base(items)
@@ -97,7 +99,9 @@ class BatchCollator:
             # One thread at a time: a fast (Rust) tokenizer may change its truncation settings
             # inside a call, and fails ("Already borrowed") if another thread is in it then.
             with _TOKENIZER_LOCK:
-                batch.update(encode_texts(self.tokenizer, batch["texts"], self.max_tokens))
+                batch.update(
+                    encode_texts(self.tokenizer, batch["texts"], self.max_tokens, self.text_format)
+                )
         return batch
 
 
@@ -198,8 +202,12 @@ class Pipeline:
         base = collate_features if self.cfg.data.features else collate_clips
         if isinstance(self.model, PGPModel):
             return BatchCollator(base, vocab=self.pseudo_gloss_vocab())
+        model = self.expect(TranslationModel, "no text targets for this stage")
         return BatchCollator(
-            base, tokenizer=self.tokenizer, max_tokens=self.cfg.data.max_text_tokens
+            base,
+            tokenizer=self.tokenizer,
+            max_tokens=self.cfg.data.max_text_tokens,
+            text_format=model.text_format,
         )
 
     def pseudo_gloss_vocab(self) -> PseudoGlossVocab:

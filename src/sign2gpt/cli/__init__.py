@@ -25,6 +25,8 @@ MODULES: list[str] = [
     "serve",
     "score",
     "summary",
+    "report",
+    "ablate",
     "demo",
 ]
 

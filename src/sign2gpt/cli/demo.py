@@ -29,6 +29,9 @@ run. A step whose output already exists is skipped, so an interrupted demo conti
   --ablation   also trains stage 2 end to end from scratch (the paper's "no PGP" setting)
                for as many epochs as stage 1 had, and prints both rows.
   --preset     tiny (seconds; for tests) or demo (the real demo, about 15 minutes on 2 cores).
+  --seeds N    trains the main stage-2 run with N seeds (train.seed = the recipe's 42, 43, ...)
+               and prints each and their mean and standard deviation.
+  --seed S     the seed of the synthetic corpus (not of training).
 """
 
 
@@ -40,7 +43,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--stage2", default="features", choices=["features", "end-to-end"])
     parser.add_argument("--ablation", action="store_true", help="also train without PGP")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic corpus")
+    parser.add_argument(
+        "--seeds", type=int, default=1, help="stage-2 training seeds of the main run (default 1)"
+    )
     parser.add_argument("--workers", type=int, default=2)
 
 
@@ -129,6 +135,16 @@ def run(args: argparse.Namespace) -> int:
         main_run = ("translate.yaml", [init])
         label = "Sign2GPT: with PGP, end to end"
     runs = {label: (out / "translate", *main_run)}
+    if args.seeds < 1:
+        raise Sign2GPTError("--seeds must be at least 1")
+    first_seed = load_config(cfg_dir / main_run[0]).train.seed
+    for seed in range(first_seed + 1, first_seed + args.seeds):
+        recipe, extra = main_run
+        runs[f"{label}, train.seed {seed}"] = (
+            out / f"translate_seed{seed}",
+            recipe,
+            [*extra, f"train.seed={seed}"],
+        )
     if args.ablation:
         pgp_epochs = load_config(cfg_dir / "pretrain.yaml").train.epochs
         runs["Sign2GPT: no PGP, end to end"] = (
@@ -140,7 +156,9 @@ def run(args: argparse.Namespace) -> int:
                 f"train.val_every_epochs={pgp_epochs}",
             ],
         )
+    keys = ["bleu1", "bleu2", "bleu3", "bleu4", "rouge_l"]
     rows, examples = [], []
+    seed_scores: list[dict[str, float]] = []
     for label, (run_dir, recipe, extra) in runs.items():
         tr_cfg = str(cfg_dir / recipe)
         tr_argv = ["train", "--config", tr_cfg, *common, f"train.out_dir={run_dir}", *extra]
@@ -148,9 +166,22 @@ def run(args: argparse.Namespace) -> int:
         ev_argv = ["evaluate", "--checkpoint", str(run_dir / "best"), "--split", "test"]
         _step(f"evaluate: {label}", ev_argv, timings, None)
         metrics = json.loads((run_dir / "best" / "eval" / "test_metrics.json").read_text())
-        keys = ["bleu1", "bleu2", "bleu3", "bleu4", "rouge_l"]
         rows.append([label, *(f"{metrics[k]:.2f}" for k in keys)])
         examples = examples or metrics.get("examples", [])
+        if run_dir.name.startswith("translate") and run_dir.name != "translate_nopgp":
+            seed_scores.append({k: float(metrics[k]) for k in keys})
+    if len(seed_scores) > 1:
+        import statistics
+
+        rows.append(
+            [
+                f"mean ± sd over {len(seed_scores)} seeds",
+                *(
+                    f"{statistics.fmean(v):.2f} ± {statistics.stdev(v):.2f}"
+                    for v in ([s[k] for s in seed_scores] for k in keys)
+                ),
+            ]
+        )
     ev1 = ["evaluate", "--checkpoint", str(pgp_dir / "best"), "--split", "test", "--heatmaps", "3"]
     _step("evaluate: pseudo-glosses", ev1, timings, None)
     pgp_metrics = json.loads((pgp_dir / "best" / "eval" / "test_metrics.json").read_text())

@@ -11,8 +11,12 @@ HELP = "score a checkpoint on a split (BLEU-1..4, ROUGE-L; pseudo-gloss F1 for s
 DESCRIPTION = """\
 Stage-2 checkpoints: beam search (width from the recipe, 4 in the paper), then BLEU-1..4 and
 ROUGE-L as in docs/method.md#6-evaluation-protocol, against the raw references; the scoring
-settings are printed with the scores. Writes <out>/<split>_{hypotheses,references}.txt,
-<split>_side_by_side.tsv and <split>_metrics.json. Prints how long loading took.
+settings are printed with the scores, and the same outputs' BLEU under the other conventions in
+use (sacreBLEU's 13a tokenizer; references with the final period restored; zh: sacreBLEU's zh
+tokenizer), every figure with its sacreBLEU signature. --bleurt DIR adds BLEURT with a local
+checkpoint folder when bleurt-pytorch or bleurt is installed (never downloaded).
+Writes <out>/<split>_{hypotheses,references}.txt, <split>_side_by_side.tsv and
+<split>_metrics.json. Prints how long loading took.
 
 Stage-1 checkpoints: pseudo-gloss precision / recall / F1 (macro F1 at yhat > 0.5, the paper's
 localisation check at E > 0.2), on the synthetic corpus also whether the peak of E falls inside
@@ -31,6 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--num-beams", type=int, default=None, help="default: the recipe's")
     parser.add_argument("--heatmaps", type=int, default=3, help="stage 1: clips to draw")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 ...")
+    parser.add_argument(
+        "--bleurt", default=None, metavar="DIR", help="stage 2: BLEURT checkpoint folder (local)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         num_beams=args.num_beams,
         heatmaps=args.heatmaps,
         device=args.device,
+        bleurt=args.bleurt,
     )
     print(f"loaded {args.checkpoint} in {result['load_seconds']:.1f} s")
     print(format_metrics(result))

@@ -21,7 +21,7 @@ from sign2gpt.io import writable_folder
 from sign2gpt.metrics.localisation import SpanLocalisation
 from sign2gpt.metrics.pgp import PGPCounts, mean_average_precision, never_found, write_per_class
 from sign2gpt.metrics.plots import draw_keypoints, plot_clip_localisation
-from sign2gpt.metrics.translation import collapse_warning, score, settings
+from sign2gpt.metrics.translation import collapse_warning, full_report
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.translation_model import TranslationModel
 from sign2gpt.pipeline import Batch, Pipeline
@@ -36,9 +36,12 @@ def evaluate_checkpoint(
     num_beams: int | None = None,
     heatmaps: int = 3,
     device: str = "cpu",
+    bleurt: str | None = None,
 ) -> dict[str, Any]:
     """Score ``checkpoint`` on ``split``; writes ``<out>/<split>_metrics.json`` and the files
-    of its stage, returns the metrics (with ``load_seconds``: how long loading took)."""
+    of its stage, returns the metrics (with ``load_seconds``: how long loading took). Stage 2
+    also scores every BLEU convention with its sacreBLEU signature, and BLEURT with the local
+    checkpoint folder ``bleurt`` when a BLEURT package is installed."""
     checkpoint = Path(checkpoint)
     pipeline = Pipeline.from_checkpoint(checkpoint, device=device)
     if store:
@@ -52,7 +55,7 @@ def evaluate_checkpoint(
         result = _evaluate_pgp(pipeline, model, split, out, batch_size, heatmaps)
     elif isinstance(model, TranslationModel):
         beams = num_beams or pipeline.cfg.train.num_beams
-        result = _evaluate_translation(pipeline, model, split, out, batch_size, beams)
+        result = _evaluate_translation(pipeline, model, split, out, batch_size, beams, bleurt)
     else:  # pragma: no cover - every stage model is one of the two
         raise TypeError(type(model).__name__)
     result["load_seconds"] = round(pipeline.load_seconds, 2)
@@ -77,6 +80,7 @@ def _evaluate_translation(
     out: Path,
     batch_size: int,
     beams: int,
+    bleurt: str | None = None,
 ) -> dict[str, Any]:
     cfg = pipeline.cfg
     rows: list[tuple[str, str, str]] = []
@@ -88,7 +92,7 @@ def _evaluate_translation(
     rows.sort()
     refs = [r for _, r, _ in rows]
     hyps = [h for _, _, h in rows]
-    metrics = score(hyps, refs, cfg.data.lang)
+    metrics = full_report(hyps, refs, cfg.data.lang, bleurt=bleurt)
     (out / f"{split}_hypotheses.txt").write_text("".join(h + "\n" for h in hyps), encoding="utf-8")
     (out / f"{split}_references.txt").write_text("".join(r + "\n" for r in refs), encoding="utf-8")
     with (out / f"{split}_side_by_side.tsv").open("w", encoding="utf-8") as f:
@@ -99,8 +103,7 @@ def _evaluate_translation(
         "stage": model.STAGE,
         "split": split,
         "num_beams": beams,
-        "settings": settings(cfg.data.lang),
-        **{k: float(v) for k, v in metrics.items()},
+        **metrics,
         "distinct_hypotheses": len(set(hyps)),
         "warnings": [w for w in (collapse_warning(hyps, refs),) if w],
         "examples": [{"id": i, "reference": r, "hypothesis": h} for i, r, h in rows[:5]],

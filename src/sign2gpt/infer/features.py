@@ -44,6 +44,7 @@ def extract_features(
     counts: dict[str, int] = {}
     for split in splits:
         for view in range(1 + (views if split == "train" else 0)):
+            # augmented views drawn from the stage-1 run's seed (train.seed), view by view
             dataset = pipeline.dataset(split, train=view > 0, store=store)
             if view > 0:
                 dataset.set_epoch(view)  # a different augmentation draw per view

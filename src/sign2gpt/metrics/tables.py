@@ -35,6 +35,12 @@ def format_metrics(result: dict[str, Any]) -> str:
         lines.insert(0, "input: the clips' gloss sequences (the gloss-to-text ceiling, no video)")
     elif result.get("input") not in (None, "rgb"):
         lines.insert(0, f"input: {result['input']}")
+    if translation:
+        from sign2gpt.metrics.translation import format_report
+
+        extra = format_report(result)
+        if extra:
+            lines.append(extra)
     for ex in result.get("examples", [])[:3]:
         lines.append(f"  ref: {ex['reference']}\n  hyp: {ex['hypothesis']}")
     if result.get("never_found"):

@@ -19,6 +19,12 @@ default ``exp`` smoothing (it only changes a score when some n-gram order has no
 and no effective order. BLEU-4 therefore equals ``sacrebleu.corpus_bleu(hyps, [refs],
 tokenize="none", lowercase=True)`` on the prepared text.
 
+Other conventions (:func:`comparable_scores`): the same outputs scored with sacreBLEU's default
+``13a`` tokenizer, and with the final period restored (`` .`` appended to references and
+hypotheses that lack final punctuation, as SignJoey-style Phoenix14T text has it); for Chinese,
+sacreBLEU's ``zh`` tokenizer. Every BLEU figure comes with its sacreBLEU signature. BLEURT is
+scored only when a BLEURT package and a local checkpoint folder are there (:func:`bleurt_score`).
+
 ROUGE-L is the MS-COCO caption-evaluation formula (pycocoevalcap ``Rouge``), sentence level:
 ``P = LCS / len(hyp)``, ``R = LCS / len(ref)``, ``F = (1 + b^2) P R / (R + b^2 P)`` with
 ``b = 1.2`` (0 when the LCS is 0), averaged over sentences and multiplied by 100. Tokens are the
@@ -29,8 +35,10 @@ tokens, here they do not).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import sacrebleu
 from sacrebleu.metrics import BLEU
@@ -91,6 +99,186 @@ def corpus_bleu(hyps: Sequence[str], refs: Sequence[str], lang: str) -> dict[str
         )
         out[f"bleu{n}"] = float(metric.corpus_score(sys_lines, ref_lines).score)
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# the same outputs under the other conventions of the literature, with sacreBLEU signatures
+
+FINAL_PUNCTUATION = (".", "!", "?", "。", "！", "？")
+
+
+@dataclass(frozen=True)
+class Convention:
+    """One way the literature scores translations: how the text is prepared and which sacreBLEU
+    tokenizer reads it (docs/method.md#6-evaluation-protocol)."""
+
+    name: str
+    description: str
+    tokenize: str  # sacreBLEU's tokenize
+    add_period: bool = False  # " ." appended to references and hypotheses without one
+
+
+PAPER = Convention(
+    "paper",
+    "the paper's (Sign2GPT's scorer): lowercased, split on whitespace, tokenize none",
+    "none",
+)
+CONVENTIONS: dict[str, tuple[Convention, ...]] = {
+    "de": (
+        PAPER,
+        Convention(
+            "13a",
+            "sacreBLEU's default 13a tokenizer on the same lowercased text (punctuation split off)",
+            "13a",
+        ),
+        Convention(
+            "period",
+            "final period restored: ' .' appended to every reference and hypothesis that ends "
+            "without . ! or ? (the SignJoey-style Phoenix14T text), then as the paper's",
+            "none",
+            add_period=True,
+        ),
+    ),
+    "zh": (
+        Convention(
+            "paper",
+            "the paper's: one token per character (whitespace removed), tokenize none",
+            "none",
+        ),
+        Convention(
+            "zh",
+            "sacreBLEU's zh tokenizer on the raw lowercased text (runs of Latin letters and "
+            "digits stay one token)",
+            "zh",
+        ),
+    ),
+}
+CONVENTIONS["en"] = CONVENTIONS["de"]
+
+
+def with_period(text: str) -> str:
+    """``text`` with `` .`` appended unless it already ends with final punctuation."""
+    text = text.rstrip()
+    return text if text.endswith(FINAL_PUNCTUATION) else f"{text} ."
+
+
+def _convention_lines(texts: Sequence[str], lang: str, convention: Convention) -> list[str]:
+    if convention.tokenize == "zh":
+        return [t.lower().strip() for t in texts]  # sacreBLEU's own zh segmentation
+    lines = [prepare(t, lang) for t in texts]
+    return [with_period(t) for t in lines] if convention.add_period else lines
+
+
+@dataclass(frozen=True)
+class ConventionScores:
+    """BLEU-1..4 of one convention and the sacreBLEU signature of each figure."""
+
+    convention: Convention
+    bleu: dict[str, float]  # bleu1..bleu4
+    signatures: dict[str, str]  # bleu1..bleu4 -> sacreBLEU signature (+ |ngram:n for n < 4)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "description": self.convention.description,
+            **self.bleu,
+            "signatures": self.signatures,
+        }
+
+
+def convention_bleu(
+    hyps: Sequence[str], refs: Sequence[str], lang: str, convention: Convention = PAPER
+) -> ConventionScores:
+    """Corpus BLEU-1..4 of ``hyps`` under ``convention``, each with its sacreBLEU signature.
+
+    sacreBLEU's signature does not name the n-gram order: BLEU-1..3 get ``|ngram:n`` added
+    (BLEU-4 is its default). It does not name the text preparation either; the convention's
+    name and description do."""
+    _check_lang(lang)
+    _check_counts(hyps, refs)
+    sys_lines = _convention_lines(hyps, lang, convention)
+    ref_lines = [_convention_lines(refs, lang, convention)]
+    bleu: dict[str, float] = {}
+    signatures: dict[str, str] = {}
+    for n in BLEU_ORDERS:
+        metric = BLEU(
+            tokenize=convention.tokenize,
+            lowercase=True,
+            smooth_method=SMOOTH_METHOD,
+            max_ngram_order=n,
+            effective_order=False,
+        )
+        bleu[f"bleu{n}"] = float(metric.corpus_score(sys_lines, ref_lines).score)
+        signature = str(metric.get_signature())
+        signatures[f"bleu{n}"] = signature if n == 4 else f"{signature}|ngram:{n}"
+    return ConventionScores(convention, bleu, signatures)
+
+
+def comparable_scores(
+    hyps: Sequence[str], refs: Sequence[str], lang: str
+) -> dict[str, ConventionScores]:
+    """The paper's protocol and the other conventions in use for ``lang``, by name."""
+    return {c.name: convention_bleu(hyps, refs, lang, c) for c in CONVENTIONS[lang]}
+
+
+# --------------------------------------------------------------------------------------------
+# BLEURT, when the user has it
+
+
+BLEURT_PACKAGES = ("bleurt_pytorch", "bleurt")
+
+
+def bleurt_score(
+    hyps: Sequence[str], refs: Sequence[str], checkpoint: str | Path, batch_size: int = 32
+) -> tuple[float | None, str]:
+    """Mean BLEURT (x100) of ``hyps`` against ``refs`` with a local ``checkpoint`` folder, and
+    a line saying what was used; ``(None, why)`` when BLEURT cannot run here. Never downloads:
+    the checkpoint must be a folder on disk, and one of the packages ``bleurt-pytorch``
+    (``bleurt_pytorch``) or Google's ``bleurt`` must be installed."""
+    import importlib
+
+    _check_counts(hyps, refs)
+    folder = Path(checkpoint)
+    if not folder.is_dir():
+        return None, f"BLEURT skipped: {folder} is not a local folder (it is never downloaded)"
+    for package in BLEURT_PACKAGES:
+        try:
+            module = importlib.import_module(package)
+        except ImportError:
+            continue
+        if package == "bleurt_pytorch":
+            values = _bleurt_pytorch(module, hyps, refs, folder, batch_size)
+        else:
+            scorer = importlib.import_module("bleurt.score").BleurtScorer(str(folder))
+            values = list(scorer.score(references=list(refs), candidates=list(hyps)))
+        mean = 100.0 * math.fsum(values) / len(values)
+        return mean, f"BLEURT ({package}, {folder.name}): mean over {len(values)} sentences x100"
+    return None, "BLEURT skipped: neither bleurt-pytorch nor bleurt is installed"
+
+
+def _bleurt_pytorch(
+    module: ModuleType,
+    hyps: Sequence[str],
+    refs: Sequence[str],
+    folder: Path,
+    batch_size: int,
+) -> list[float]:
+    import torch
+
+    model = module.BleurtForSequenceClassification.from_pretrained(str(folder))
+    tokenizer = module.BleurtTokenizer.from_pretrained(str(folder))
+    model.eval()
+    values: list[float] = []
+    with torch.no_grad():
+        for i in range(0, len(refs), batch_size):
+            inputs = tokenizer(
+                list(refs[i : i + batch_size]),
+                list(hyps[i : i + batch_size]),
+                padding="longest",
+                truncation=True,
+                return_tensors="pt",
+            )
+            values += model(**inputs).logits.flatten().tolist()
+    return values
 
 
 def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
@@ -200,6 +388,45 @@ SETTINGS = (
 )
 
 
+def full_report(
+    hyps: Sequence[str], refs: Sequence[str], lang: str, bleurt: str | Path | None = None
+) -> dict[str, object]:
+    """What ``evaluate`` and ``score`` write: :func:`score` (the paper's protocol), its settings
+    and sacreBLEU signatures, the BLEU of every other convention with theirs, and BLEURT when
+    ``bleurt`` names a local checkpoint and a BLEURT package is installed."""
+    report: dict[str, object] = {k: float(v) for k, v in score(hyps, refs, lang).items()}
+    report["n"] = len(refs)
+    report["settings"] = settings(lang)
+    conventions = comparable_scores(hyps, refs, lang)
+    report["signatures"] = conventions["paper"].signatures
+    report["conventions"] = {name: c.to_dict() for name, c in conventions.items()}
+    if bleurt:
+        value, note = bleurt_score(hyps, refs, bleurt)
+        report["bleurt_note"] = note
+        if value is not None:
+            report["bleurt"] = value
+    return report
+
+
+def format_report(report: dict[str, object]) -> str:
+    """The lines printed under the score table: conventions, signatures, BLEURT."""
+    lines = []
+    conventions = report.get("conventions")
+    if isinstance(conventions, dict):
+        lines.append("BLEU under each convention (put ours next to a paper scored the same way):")
+        for name, c in conventions.items():
+            values = " / ".join(f"{c[f'bleu{n}']:.2f}" for n in BLEU_ORDERS)
+            lines.append(f"  {name:<7} BLEU-1/2/3/4 {values}  ({c['description']})")
+        for name, c in conventions.items():
+            for key, signature in c["signatures"].items():
+                lines.append(f"  signature {name} BLEU-{key[-1]}: {signature}")
+    if "bleurt_note" in report:
+        value = report.get("bleurt")
+        shown = f"{value:.2f}  " if isinstance(value, float) else ""
+        lines.append(f"BLEURT: {shown}{report['bleurt_note']}")
+    return "\n".join(lines)
+
+
 def read_lines(path: str | Path) -> list[str]:
     """One sentence per line (UTF-8); a final newline does not make an extra empty sentence.
 
@@ -223,8 +450,11 @@ def read_lines(path: str | Path) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
-def score_files(hyp_path: str | Path, ref_path: str | Path, lang: str) -> dict[str, float | int]:
-    """:func:`score` of two text files with one sentence per line; errors name the files."""
+def score_files(
+    hyp_path: str | Path, ref_path: str | Path, lang: str, bleurt: str | Path | None = None
+) -> dict[str, object]:
+    """:func:`full_report` of two text files with one sentence per line; errors name the
+    files."""
     _check_lang(lang)
     hyps = read_lines(hyp_path)
     refs = read_lines(ref_path)
@@ -235,13 +465,20 @@ def score_files(hyp_path: str | Path, ref_path: str | Path, lang: str) -> dict[s
             f"{hyp_path} has {len(hyps)} lines but {ref_path} has {len(refs)}: "
             f"one hypothesis per reference line is needed"
         )
-    return score(hyps, refs, lang)
+    return full_report(hyps, refs, lang, bleurt=bleurt)
 
 
-def format_table(scores: dict[str, float | int]) -> str:
+def _number(value: object) -> float:
+    if not isinstance(value, (int, float)):
+        raise TypeError(f"not a score: {value!r}")
+    return float(value)
+
+
+def format_table(scores: Mapping[str, object]) -> str:
     """Scores as a small fixed-width table (two decimals)."""
     names = [("BLEU-1", "bleu1"), ("BLEU-2", "bleu2"), ("BLEU-3", "bleu3"), ("BLEU-4", "bleu4")]
     names.append(("ROUGE-L", "rouge_l"))
     head = " | ".join(f"{label:>7}" for label, _ in names) + " |       n"
-    row = " | ".join(f"{float(scores[key]):7.2f}" for _, key in names) + f" | {scores['n']:7d}"
+    values = [_number(scores[key]) for _, key in names]
+    row = " | ".join(f"{v:7.2f}" for v in values) + f" | {int(_number(scores['n'])):7d}"
     return f"{head}\n{'-' * len(head)}\n{row}"

@@ -44,15 +44,21 @@ reordering of the cache never needs to touch them); the self-attention cache onl
 the text tokens. This avoids the trap of passing ``encoder_hidden_states`` to XGLM, whose
 cross-attention cache shares the self-attention one.
 
-Other decoder-only models: :data:`LAYOUTS` names the attribute paths per ``model_type`` (XGLM
-and Llama-style models are listed; grouped-query attention is handled).
+Other decoder-only models (docs/method.md#47-other-language-models): :data:`LAYOUTS` names the
+attribute paths per ``model_type``: XGLM and the Llama layout of Llama 3.x, Qwen2.5, Qwen3,
+Mistral, Gemma 2 and Gemma 3. The sign branch mirrors each family's own attention: grouped-query
+attention (the sign keys/values have the layer's key-value heads), the per-head q/k RMSNorm of
+Qwen3 and Gemma 3 (applied to the text queries and the sign keys), the layer's own score scale
+(Gemma's ``query_pre_attn_scalar``) and Gemma 2's tanh soft-cap of the scores. The sign memory
+gets no rotary embedding: its positions come from the bridge, as the paper's XGLM branch.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,7 +109,16 @@ class DecoderLayout:
     k: str
     v: str
     o: str
+    # per-head RMSNorm of the queries / keys after their projection (Qwen3, Gemma 3), on the
+    # attention module; "" = none
+    q_norm: str = ""
+    k_norm: str = ""
 
+
+_LLAMA = DecoderLayout(
+    "model.layers", "self_attn", "input_layernorm", "q_proj", "k_proj", "v_proj", "o_proj"
+)
+_QK_NORM = dataclasses.replace(_LLAMA, q_norm="q_norm", k_norm="k_norm")
 
 LAYOUTS: dict[str, DecoderLayout] = {
     "xglm": DecoderLayout(
@@ -115,18 +130,45 @@ LAYOUTS: dict[str, DecoderLayout] = {
         "v_proj",
         "out_proj",
     ),
-    "llama": DecoderLayout(
-        "model.layers", "self_attn", "input_layernorm", "q_proj", "k_proj", "v_proj", "o_proj"
-    ),
+    "llama": _LLAMA,  # Llama 2, 3.x
+    "mistral": _LLAMA,
+    "qwen2": _LLAMA,  # Qwen2, Qwen2.5 (q, k, v with biases)
+    "gemma2": _LLAMA,  # extra post-attention norm: applied to the branch's output too
+    "qwen3": _QK_NORM,
+    "gemma3_text": _QK_NORM,  # Gemma 3 text-only models (270M, 1B)
+}
+
+# `model.lm.family` -> the Hugging Face ``model_type`` its sizes build
+FAMILY_MODEL_TYPES: dict[str, str] = {
+    "xglm": "xglm",
+    "llama": "llama",
+    "qwen2": "qwen2",
+    "qwen3": "qwen3",
+    "mistral": "mistral",
+    "gemma2": "gemma2",
+    "gemma3": "gemma3_text",
 }
 
 
 def decoder_layer_classes() -> tuple[type[nn.Module], ...]:
     """The repeated decoder-layer classes of the supported LMs (FSDP auto-wrap units)."""
+    from transformers.models.gemma2.modeling_gemma2 import Gemma2DecoderLayer
+    from transformers.models.gemma3.modeling_gemma3 import Gemma3DecoderLayer
     from transformers.models.llama.modeling_llama import LlamaDecoderLayer
+    from transformers.models.mistral.modeling_mistral import MistralDecoderLayer
+    from transformers.models.qwen2.modeling_qwen2 import Qwen2DecoderLayer
+    from transformers.models.qwen3.modeling_qwen3 import Qwen3DecoderLayer
     from transformers.models.xglm.modeling_xglm import XGLMDecoderLayer
 
-    return (XGLMDecoderLayer, LlamaDecoderLayer)
+    return (
+        XGLMDecoderLayer,
+        LlamaDecoderLayer,
+        MistralDecoderLayer,
+        Qwen2DecoderLayer,
+        Qwen3DecoderLayer,
+        Gemma2DecoderLayer,
+        Gemma3DecoderLayer,
+    )
 
 
 def layout_of(lm: PreTrainedModel) -> DecoderLayout:
@@ -137,6 +179,10 @@ def layout_of(lm: PreTrainedModel) -> DecoderLayout:
             f"(supported: {', '.join(sorted(LAYOUTS))})"
         )
     return LAYOUTS[model_type]
+
+
+def _float_or_none(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 def _attr_path(obj: Any, dotted: str) -> Any:
@@ -162,6 +208,45 @@ def xglm_config(cfg: LMConfig) -> XGLMConfig:
         attention_heads=cfg.attention_heads,
         ffn_dim=cfg.ffn_dim,
         max_position_embeddings=cfg.max_position_embeddings,
+    )
+
+
+def lm_architecture(cfg: LMConfig) -> PretrainedConfig:
+    """The Hugging Face config of ``cfg.family`` with the sizes of ``cfg`` (the family's defaults
+    for everything else), for an LM built without its weights."""
+    if cfg.family == "xglm":
+        return xglm_config(cfg)
+    heads = cfg.attention_heads
+    kv_heads = cfg.num_key_value_heads or heads
+    if heads % kv_heads:
+        raise ConfigError(
+            f"lm.attention_heads {heads} is not a multiple of num_key_value_heads {kv_heads}"
+        )
+    if not cfg.head_dim and cfg.d_model % heads:
+        raise ConfigError(
+            f"lm.d_model {cfg.d_model} is not divisible by attention_heads {heads} "
+            "(set lm.head_dim)"
+        )
+    head_dim = cfg.head_dim or cfg.d_model // heads
+    extra: dict[str, Any] = {}
+    if cfg.family in ("gemma2", "gemma3"):
+        # Gemma scales the scores by query_pre_attn_scalar ** -0.5: the published 1B-9B
+        # models use their head_dim (256)
+        extra["query_pre_attn_scalar"] = head_dim
+    return AutoConfig.for_model(
+        FAMILY_MODEL_TYPES[cfg.family],
+        vocab_size=cfg.vocab_size,
+        hidden_size=cfg.d_model,
+        intermediate_size=cfg.ffn_dim,
+        num_hidden_layers=cfg.num_layers,
+        num_attention_heads=heads,
+        num_key_value_heads=kv_heads,
+        head_dim=head_dim,
+        max_position_embeddings=cfg.max_position_embeddings,
+        rope_theta=cfg.rope_theta,
+        rms_norm_eps=cfg.rms_norm_eps,
+        tie_word_embeddings=cfg.tie_word_embeddings,
+        **extra,
     )
 
 
@@ -193,15 +278,15 @@ def load_lm(
 
     - ``cfg.pretrained`` a hub id or a local folder: ``from_pretrained`` in ``cfg.dtype``; missing,
       unexpected or mismatched weights are a :class:`CheckpointError`.
-    - ``cfg.pretrained`` empty: an XGLM of the sizes in ``cfg``, random but the same on every
-      call (fixed seed), so a checkpoint that references it rebuilds it.
+    - ``cfg.pretrained`` empty: an LM of ``cfg.family`` with the sizes in ``cfg``, random but the
+      same on every call (fixed seed), so a checkpoint that references it rebuilds it.
     - ``device="meta"`` or ``load_weights=False``: the architecture only, nothing read but a
       local folder's ``config.json`` (a hub id is never contacted: the sizes in ``cfg`` are used).
     """
     dtype = DTYPES[cfg.dtype]
     device = torch.device(device)
     if device.type == "meta" or not load_weights or not cfg.pretrained:
-        config = local_lm_config(cfg.pretrained) or xglm_config(cfg)
+        config = local_lm_config(cfg.pretrained) or lm_architecture(cfg)
         model = _random_lm(config, device, dtype)
     else:
         source = resolve_source(cfg.pretrained, "model.lm.pretrained")
@@ -270,6 +355,10 @@ class _FrozenParts:
     k: nn.Linear
     v: nn.Linear
     o: nn.Linear
+    q_norm: nn.Module | None = None  # per-head RMSNorm (Qwen3, Gemma 3)
+    k_norm: nn.Module | None = None
+    scale: float | None = None  # score scale; None = 1 / sqrt(head_dim)
+    softcap: float | None = None  # Gemma 2: scores -> softcap * tanh(scores / softcap)
 
 
 class GatedLayerAdapter(nn.Module):
@@ -330,7 +419,10 @@ class GatedLayerAdapter(nn.Module):
         # The frozen projections are applied directly: their LoRA hooks are for the text stream.
         k = F.linear(h, p.k.weight, p.k.bias) + self.sign["k"](h).to(weight.dtype)  # (B, S, kv)
         v = F.linear(h, p.v.weight, p.v.bias) + self.sign["v"](h).to(weight.dtype)
-        k = k.view(B, S, self.num_kv_heads, self.head_dim).transpose(1, 2)  # (B, Hkv, S, hd)
+        k = k.view(B, S, self.num_kv_heads, self.head_dim)  # (B, S, Hkv, hd)
+        if p.k_norm is not None:
+            k = p.k_norm(k)
+        k = k.transpose(1, 2)  # (B, Hkv, S, hd)
         v = v.view(B, S, self.num_kv_heads, self.head_dim).transpose(1, 2)
         if ctx.expand > 1:
             k = k.repeat_interleave(ctx.expand, dim=0)  # (B * beams, Hkv, S, hd)
@@ -350,17 +442,25 @@ class GatedLayerAdapter(nn.Module):
         k, v = self.sign_keys_values(ctx)
         q = F.linear(x, p.q.weight, p.q.bias)  # (B, T, H * hd) frozen q, without its LoRA
         q = q + self.sign["q"](x).to(q.dtype)
-        q = q.view(B, T, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, T, hd)
+        q = q.view(B, T, self.num_heads, self.head_dim)  # (B, T, H, hd)
+        if p.q_norm is not None:
+            q = p.q_norm(q)
+        q = q.transpose(1, 2)  # (B, H, T, hd)
         if self.num_kv_heads != self.num_heads:  # grouped-query attention
             k = k.repeat_interleave(self.num_heads // self.num_kv_heads, dim=1)
             v = v.repeat_interleave(self.num_heads // self.num_kv_heads, dim=1)
-        out = F.scaled_dot_product_attention(
-            q,
-            k.to(q.dtype),
-            v.to(q.dtype),
-            attn_mask=ctx.attn_mask,  # (B, 1, 1, S): padding masked, no causal mask
-            dropout_p=self.attention_dropout if self.training else 0.0,
-        )  # (B, H, T, hd) = softmax(Q K^T / sqrt(hd)) V
+        dropout = self.attention_dropout if self.training else 0.0
+        if p.softcap is None:
+            out = F.scaled_dot_product_attention(
+                q,
+                k.to(q.dtype),
+                v.to(q.dtype),
+                attn_mask=ctx.attn_mask,  # (B, 1, 1, S): padding masked, no causal mask
+                dropout_p=dropout,
+                scale=p.scale,
+            )  # (B, H, T, hd) = softmax(Q K^T * scale) V
+        else:
+            out = _softcapped_attention(q, k, v, ctx.attn_mask, p.scale, p.softcap, dropout)
         gate = clamp_ste(self.gate).to(out.dtype).view(1, self.num_heads, 1, 1)
         # (g * softmax) V = g * (softmax V); a clip without sign positions contributes 0.
         out = out * gate * ctx.has_memory.to(out.dtype)
@@ -377,6 +477,27 @@ class GatedLayerAdapter(nn.Module):
 
     def extra_repr(self) -> str:
         return f"layer={self.index}, heads={self.num_heads}"
+
+
+def _softcapped_attention(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    mask: torch.Tensor,
+    scale: float | None,
+    softcap: float,
+    dropout: float,
+) -> torch.Tensor:
+    """Gemma 2's attention: scores capped by ``softcap * tanh(s / softcap)`` before the
+    softmax (scaled_dot_product_attention has no cap). q (B, H, T, hd), k / v (B, H, S, hd),
+    mask (B, 1, 1, S) bool; returns (B, H, T, hd)."""
+    scale = q.shape[-1] ** -0.5 if scale is None else scale
+    scores = torch.matmul(q, k.to(q.dtype).transpose(-1, -2)) * scale  # (B, H, T, S)
+    scores = torch.tanh(scores / softcap) * softcap
+    scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
+    weights = torch.softmax(scores.float(), dim=-1).to(q.dtype)
+    weights = F.dropout(weights, p=dropout, training=dropout > 0)
+    return torch.matmul(weights, v.to(q.dtype))
 
 
 class GatedSignAttention(nn.Module):
@@ -487,6 +608,11 @@ class GatedLM(nn.Module):
                 k=getattr(attention, self.layout.k),
                 v=getattr(attention, self.layout.v),
                 o=getattr(attention, self.layout.o),
+                q_norm=getattr(attention, self.layout.q_norm) if self.layout.q_norm else None,
+                k_norm=getattr(attention, self.layout.k_norm) if self.layout.k_norm else None,
+                # the stock attention's own scale (XGLM multiplies its queries by it instead)
+                scale=_float_or_none(getattr(attention, "scaling", None)),
+                softcap=_float_or_none(getattr(attention, "attn_logit_softcapping", None)),
             )
             adapter = GatedLayerAdapter(
                 i, parts, cfg, num_heads, num_kv_heads, head_dim, dropout, device=device
@@ -500,6 +626,11 @@ class GatedLM(nn.Module):
     @property
     def config(self) -> PretrainedConfig:
         return self.lm.config
+
+    @torch.no_grad()
+    def gate_values(self) -> torch.Tensor:
+        """(layers, heads) float32: every gate as the branch uses it (clamped to [0, 1])."""
+        return torch.stack([a.gate.detach().float().clamp(0.0, 1.0) for a in self.adapters])
 
     def enable_gradient_checkpointing(self) -> None:
         """Recompute each decoder layer in the backward pass."""
@@ -554,7 +685,8 @@ class GatedLM(nn.Module):
         return GatedLMOutput(loss=loss, logits=logits)
 
     def special_ids(self) -> tuple[int, int, int]:
-        """(start, eos, pad) token ids from the LM config (XGLM: 2, 2, 1)."""
+        """(start, eos, pad) token ids from the LM config (XGLM: 2, 2, 1), for a model without
+        a tokenizer; :func:`sign2gpt.text.tokenizer.text_format` is what the recipes use."""
         config = self.lm.config
         eos = config.eos_token_id
         eos = eos[0] if isinstance(eos, (list, tuple)) else eos
@@ -562,6 +694,11 @@ class GatedLM(nn.Module):
         if start is None:
             start = config.bos_token_id if config.bos_token_id is not None else eos
         pad = config.pad_token_id if config.pad_token_id is not None else eos
+        if eos is None or start is None:
+            raise ConfigError(
+                f"the {config.model_type} config names no end-of-sequence token: give the LM a "
+                "tokenizer (or eos_token_id)"
+            )
         return int(start), int(eos), int(pad)
 
     @torch.no_grad()
@@ -576,17 +713,22 @@ class GatedLM(nn.Module):
         start_token_id: int | None = None,
         eos_token_id: int | None = None,
         pad_token_id: int | None = None,
+        prefix_ids: Sequence[int] | None = None,
     ) -> torch.LongTensor:
-        """Beam search (greedy for ``num_beams=1``) from the start token, conditioned on the sign
-        memory; returns the generated ids (B, L) without the start token, padded with
-        ``pad_token_id`` after each sequence's ``</s>``."""
-        start, eos, pad = self.special_ids()
-        start = start if start_token_id is None else start_token_id
-        eos = eos if eos_token_id is None else eos_token_id
-        pad = pad if pad_token_id is None else pad_token_id
+        """Beam search (greedy for ``num_beams=1``) from the start token (or from ``prefix_ids``:
+        the start token and a prompt, the same for every clip), conditioned on the sign memory;
+        returns the generated ids (B, L) without the prefix, padded with ``pad_token_id`` after
+        each sequence's end token."""
+        given = (start_token_id if not prefix_ids else 0, eos_token_id, pad_token_id)
+        if any(x is None for x in given):
+            defaults = self.special_ids()
+            given = tuple(d if x is None else x for x, d in zip(given, defaults))
+        start, eos, pad = given
+        prefix = list(prefix_ids) if prefix_ids else [start]
         B = sign_memory.shape[0]
         ctx = self.sign_context(sign_memory, sign_mask, expand=num_beams, cache=use_cache)
-        input_ids = torch.full((B, 1), start, dtype=torch.long, device=sign_memory.device)
+        input_ids = torch.tensor([prefix], dtype=torch.long, device=sign_memory.device)
+        input_ids = input_ids.expand(B, -1).contiguous()  # (B, P)
         generation = GenerationConfig(
             num_beams=num_beams,
             num_return_sequences=1,
@@ -598,8 +740,8 @@ class GatedLM(nn.Module):
             no_repeat_ngram_size=0,
             repetition_penalty=1.0,
             use_cache=use_cache,
-            bos_token_id=start,
-            decoder_start_token_id=start,
+            bos_token_id=prefix[0],
+            decoder_start_token_id=prefix[0],
             eos_token_id=eos,
             pad_token_id=pad,
         )
@@ -615,4 +757,4 @@ class GatedLM(nn.Module):
             )
         finally:
             handle.remove()
-        return out[:, 1:]
+        return out[:, len(prefix) :]

@@ -31,7 +31,7 @@ from sign2gpt.config import ConfigError, Modality, ModelConfig
 from sign2gpt.models.pose_encoder import PoseEncoder, RGBPoseFusion
 from sign2gpt.models.preprocess import FrameNormalise
 from sign2gpt.models.sign_encoder import SignEncoder
-from sign2gpt.models.spatial import SpatialBackbone, build_spatial
+from sign2gpt.models.spatial import ResNetSpatialBackbone, SpatialBackbone, build_spatial
 from sign2gpt.skeleton import Skeleton
 
 
@@ -148,8 +148,12 @@ class SignModel(nn.Module):
 
     def frozen_prefixes(self) -> tuple[str, ...]:
         """State-dict prefixes of the frozen pretrained backbone (rebuilt, never saved)."""
-        if isinstance(self.spatial, SpatialBackbone) and not self.cfg.spatial.train_backbone:
+        if self.cfg.spatial.train_backbone:
+            return ()
+        if isinstance(self.spatial, SpatialBackbone):
             return ("spatial.vit.",)
+        if isinstance(self.spatial, ResNetSpatialBackbone):
+            return ("spatial.resnet.",)
         return ()
 
 

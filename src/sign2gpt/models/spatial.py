@@ -31,7 +31,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import nn
-from transformers import Dinov2Config, Dinov2Model
+from transformers import Dinov2Config, Dinov2Model, ResNetConfig, ResNetModel
 from transformers.models.dinov2.modeling_dinov2 import Dinov2Layer
 
 from sign2gpt.config import ConfigError, SpatialConfig
@@ -50,7 +50,9 @@ ORIGINAL_SUFFIXES = (".pth", ".pt")
 
 def backbone_layer_classes() -> tuple[type[nn.Module], ...]:
     """The repeated block classes of the backbone (FSDP auto-wrap units)."""
-    return (Dinov2Layer,)
+    from transformers.models.resnet.modeling_resnet import ResNetStage
+
+    return (Dinov2Layer, ResNetStage)
 
 
 # --------------------------------------------------------------------------------------------
@@ -377,9 +379,74 @@ class ConvSpatialBackbone(nn.Module):
         return self.bn(self.proj(self.features(frames)))  # (N, out_dim)
 
 
-def build_spatial(
-    cfg: SpatialConfig, load_weights: bool = True
-) -> SpatialBackbone | ConvSpatialBackbone:
+def resnet18_config() -> ResNetConfig:
+    """ResNet18 as torchvision and microsoft/resnet-18 define it: a 7x7 stem of 64 channels,
+    four stages of two basic blocks (64, 128, 256, 512 channels), average-pooled to 512."""
+    return ResNetConfig(
+        embedding_size=64,
+        hidden_sizes=[64, 128, 256, 512],
+        depths=[2, 2, 2, 2],
+        layer_type="basic",
+        hidden_act="relu",
+        downsample_in_first_stage=False,
+    )
+
+
+def load_resnet18(cfg: SpatialConfig, load_weights: bool = True) -> ResNetModel:
+    """The ResNet18 of ``cfg``: random (seeded) without ``pretrained``, else a hub id or folder
+    holding a ``ResNetModel`` or a ``ResNetForImageClassification`` (its classifier dropped)."""
+    if not cfg.pretrained or not load_weights:
+        with seeded_init():
+            return ResNetModel(resnet18_config())
+    source = resolve_source(cfg.pretrained, "model.spatial.pretrained")
+    from transformers import AutoConfig, ResNetForImageClassification
+
+    architectures = getattr(AutoConfig.from_pretrained(source), "architectures", None) or []
+    if "ResNetForImageClassification" in architectures:
+        classifier = load_pretrained(
+            ResNetForImageClassification, source, torch.float32, "ResNet18"
+        )
+        return classifier.resnet
+    return load_pretrained(ResNetModel, source, torch.float32, "ResNet18")
+
+
+class ResNetSpatialBackbone(nn.Module):
+    """``backbone: resnet18``: per-frame features from ResNet18's pooled 512-d output.
+
+    (N, 3, S, S) -> ResNet18 -> global average pool (N, 512) -> Linear -> BatchNorm1d
+    (N, out_dim). Frozen unless ``train_backbone`` (its convolutions have no adapters); a frozen
+    ResNet also keeps its BatchNorm statistics (eval mode whatever the model's mode)."""
+
+    def __init__(self, cfg: SpatialConfig, resnet: ResNetModel) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.out_dim = cfg.out_dim
+        self.resnet = resnet
+        self.resnet.requires_grad_(cfg.train_backbone)
+        self.resnet.to(memory_format=torch.channels_last)
+        device = next(self.resnet.parameters()).device
+        self.hidden_size = int(resnet.config.hidden_sizes[-1])
+        self.proj = nn.Linear(self.hidden_size, cfg.out_dim, device=device)
+        self.bn = nn.BatchNorm1d(cfg.out_dim, device=device)
+
+    def train(self, mode: bool = True) -> ResNetSpatialBackbone:
+        super().train(mode)
+        if not self.cfg.train_backbone:
+            self.resnet.eval()  # frozen weights, frozen running statistics
+        return self
+
+    def features(self, frames: torch.Tensor) -> torch.Tensor:
+        x = frames.contiguous(memory_format=torch.channels_last)
+        return self.resnet(pixel_values=x).pooler_output.flatten(1)  # (N, 512)
+
+    def forward(self, frames: torch.Tensor) -> torch.Tensor:
+        return self.bn(self.proj(self.features(frames)))  # (N, out_dim)
+
+
+SpatialPart = SpatialBackbone | ResNetSpatialBackbone | ConvSpatialBackbone
+
+
+def build_spatial(cfg: SpatialConfig, load_weights: bool = True) -> SpatialPart:
     """The spatial backbone of ``cfg``.
 
     ``load_weights=False`` builds the architecture from the sizes in ``cfg`` even when
@@ -387,4 +454,6 @@ def build_spatial(
     """
     if cfg.backbone == "cnn":
         return ConvSpatialBackbone(cfg)
+    if cfg.backbone == "resnet18":
+        return ResNetSpatialBackbone(cfg, load_resnet18(cfg, load_weights=load_weights))
     return SpatialBackbone(cfg, load_dinov2(cfg, load_weights=load_weights))

@@ -81,6 +81,8 @@ def size_sources(cfg: ModelConfig) -> list[str]:
             lines.append(f"{part}: sizes from model.{part} in the config ({source} not read)")
         else:
             lines.append(f"{part}: sizes from model.{part} in the config (random weights)")
+    if not (cfg.lm.pretrained and (Path(cfg.lm.pretrained) / "config.json").is_file()):
+        lines[-1] += f", family {cfg.lm.family}"
     return lines
 
 

@@ -21,7 +21,7 @@ from sign2gpt.models.gated_lm import GatedLM, load_lm
 from sign2gpt.models.sign_model import SignModel, build_sign_model
 from sign2gpt.models.stage import StageModel, check_keys, copy_into
 from sign2gpt.skeleton import Skeleton
-from sign2gpt.text.tokenizer import load_tokenizer
+from sign2gpt.text.tokenizer import TextFormat, load_tokenizer, text_format
 
 
 class TranslationModel(StageModel):
@@ -59,34 +59,40 @@ class TranslationModel(StageModel):
         assert out.loss is not None
         return out.loss
 
+    @property
+    def text_format(self) -> TextFormat:
+        """Start, end and pad tokens and the prompt of this LM (docs/method.md#45-text-format):
+        from the tokenizer and the frozen LM's ``model_type``; from the LM's config alone when
+        there is no tokenizer (tests)."""
+        if self.tokenizer is None:
+            start, eos, pad = self.lm.special_ids()
+            return TextFormat(start, eos, pad)
+        model_type = str(getattr(self.lm.config, "model_type", "xglm"))
+        return text_format(self.tokenizer, model_type, self.cfg.lm.prompt)
+
     def special_ids(self) -> tuple[int, int, int]:
-        """(start, eos, pad): the text format starts with ``</s>``
-        (docs/method.md#45-text-format)."""
-        start, eos, pad = self.lm.special_ids()
-        tok = self.tokenizer
-        if tok is not None and tok.eos_token_id is not None:
-            start = eos = int(tok.eos_token_id)
-            pad = int(tok.pad_token_id) if tok.pad_token_id is not None else eos
-        return start, eos, pad
+        """(start, end, pad) of :attr:`text_format`."""
+        fmt = self.text_format
+        return fmt.start_id, fmt.end_id, fmt.pad_id
 
     @torch.no_grad()
     def generate_ids(
         self, z: torch.Tensor, mask: torch.Tensor, num_beams: int = 4, max_new_tokens: int = 64
     ) -> torch.Tensor:
-        """Beam search: generated ids (B, L) after the start token."""
-        start, eos, pad = self.special_ids()
+        """Beam search: generated ids (B, L) after the start token and the prompt."""
+        fmt = self.text_format
         return self.lm.generate(
             self.bridge(z),
             mask,
             num_beams=num_beams,
             max_new_tokens=max_new_tokens,
-            start_token_id=start,
-            eos_token_id=eos,
-            pad_token_id=pad,
+            eos_token_id=fmt.end_id,
+            pad_token_id=fmt.pad_id,
+            prefix_ids=fmt.prefix,
         )
 
     def decode(self, ids: list[int]) -> str:
-        """Text of one generated row, cut at the first ``</s>``."""
+        """Text of one generated row, cut at the first end token."""
         if self.tokenizer is None:
             raise Sign2GPTError("the model has no tokenizer to decode with")
         _, eos, _ = self.special_ids()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import string
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -28,7 +29,7 @@ import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
 
-from sign2gpt.errors import CheckpointError, DataError
+from sign2gpt.errors import CheckpointError, DataError, Sign2GPTError
 
 BOS_TOKEN, PAD_TOKEN, EOS_TOKEN, UNK_TOKEN = "<s>", "<pad>", "</s>", "<unk>"
 SPECIAL_TOKENS = [BOS_TOKEN, PAD_TOKEN, EOS_TOKEN, UNK_TOKEN]  # ids 0, 1, 2, 3 as in XGLM
@@ -116,37 +117,97 @@ def train_tokenizer(
     )
 
 
-def encode_sentence(
-    tokenizer: PreTrainedTokenizerBase, text: str, max_tokens: int = MAX_TEXT_TOKENS
-) -> list[int]:
-    """The text format (docs/method.md#45-text-format): ``</s>`` + sentence + ``</s>``, at most
-    ``max_tokens`` ids.
+@dataclass(frozen=True)
+class TextFormat:
+    """Where a sentence starts and ends for one LM (docs/method.md#45-text-format):
+    ``start`` + ``prompt`` + sentence + ``end``; ``pad`` fills batches (never a label)."""
 
-    A sentence too long is cut at ``max_tokens`` (losing its final ``</s>``), so a model is
-    never taught to stop in the middle of a sentence.
+    start_id: int
+    end_id: int
+    pad_id: int
+    prompt_ids: tuple[int, ...] = ()
+
+    @property
+    def prefix(self) -> list[int]:
+        """What decoding starts from: the start token and the prompt."""
+        return [self.start_id, *self.prompt_ids]
+
+
+# Model types whose text starts with their end token, not their BOS: XGLM was trained on
+# `</s>`-separated documents (its tokenizer prepends `</s>`; `<s>` is never used).
+END_TOKEN_STARTS = frozenset({"xglm"})
+
+
+def text_format(
+    tokenizer: PreTrainedTokenizerBase, model_type: str = "xglm", prompt: str = ""
+) -> TextFormat:
+    """The text format of an LM from its tokenizer's special tokens and its ``model_type``:
+
+    - start: ``</s>`` for XGLM; else the tokenizer's BOS (Llama 3 ``<|begin_of_text|>``,
+      Mistral ``<s>``, Gemma ``<bos>``), or its end token where it has no BOS (Qwen2.5 / Qwen3:
+      ``<|endoftext|>``, the separator of their pretraining documents);
+    - end: the tokenizer's EOS (Qwen instruct models: ``<|im_end|>``);
+    - pad: the tokenizer's pad token, else the end token (masked out of the loss either way);
+    - prompt: its tokens, without special tokens, between the start and the sentence.
     """
-    eos = tokenizer.eos_token_id
+    end = tokenizer.eos_token_id
+    if end is None:
+        raise Sign2GPTError(
+            f"the tokenizer of this {model_type} model defines no end-of-sequence token"
+        )
+    bos = getattr(tokenizer, "bos_token_id", None)
+    start = end if model_type in END_TOKEN_STARTS or bos is None else bos
+    pad = getattr(tokenizer, "pad_token_id", None)
+    pad = end if pad is None else pad
+    prompt_ids: tuple[int, ...] = ()
+    if prompt:
+        prompt_ids = tuple(tokenizer(prompt, add_special_tokens=False)["input_ids"])
+    return TextFormat(int(start), int(end), int(pad), prompt_ids)
+
+
+def xglm_format(tokenizer: PreTrainedTokenizerBase) -> TextFormat:
+    """``</s>`` + sentence + ``</s>`` (the stand-in LM, and the default)."""
+    return text_format(tokenizer, "xglm")
+
+
+def encode_sentence(
+    tokenizer: PreTrainedTokenizerBase,
+    text: str,
+    max_tokens: int = MAX_TEXT_TOKENS,
+    fmt: TextFormat | None = None,
+) -> list[int]:
+    """The text format (docs/method.md#45-text-format): start + prompt + sentence + end (XGLM:
+    ``</s>`` + sentence + ``</s>``); at most ``max_tokens`` ids besides the prompt's.
+
+    A sentence too long is cut at ``max_tokens`` (losing its end token), so a model is never
+    taught to stop in the middle of a sentence.
+    """
+    fmt = fmt or xglm_format(tokenizer)
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-    return ([eos, *ids, eos])[:max_tokens]
+    cut = max_tokens + len(fmt.prompt_ids)
+    return ([*fmt.prefix, *ids, fmt.end_id])[:cut]
 
 
 def encode_texts(
-    tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_tokens: int = MAX_TEXT_TOKENS
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    max_tokens: int = MAX_TEXT_TOKENS,
+    fmt: TextFormat | None = None,
 ) -> dict[str, torch.Tensor]:
     """A batch in the text format: ``input_ids`` and ``attention_mask`` (B, L) hold all tokens
     but the last, ``labels`` (B, L) all but the first (the input shifted by one, as the loss
-    reads it), padding positions labelled :data:`IGNORE_INDEX`."""
-    eos = tokenizer.eos_token_id
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
-    rows = [encode_sentence(tokenizer, text, max_tokens) for text in texts]
+    reads it); the prompt's and the padding's positions are labelled :data:`IGNORE_INDEX`."""
+    fmt = fmt or xglm_format(tokenizer)
+    rows = [encode_sentence(tokenizer, text, max_tokens, fmt) for text in texts]
     width = max(len(r) for r in rows) - 1
-    input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    skip = len(fmt.prompt_ids)  # labels 0..P-1 would be the prompt's own tokens
+    input_ids = torch.full((len(rows), width), fmt.pad_id, dtype=torch.long)
     labels = torch.full((len(rows), width), IGNORE_INDEX, dtype=torch.long)
     attention_mask = torch.zeros((len(rows), width), dtype=torch.long)
     for i, row in enumerate(rows):
         n = len(row) - 1
         input_ids[i, :n] = torch.tensor(row[:-1])
-        labels[i, :n] = torch.tensor(row[1:])
+        labels[i, skip:n] = torch.tensor(row[1 + skip :])
         attention_mask[i, :n] = 1
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
 

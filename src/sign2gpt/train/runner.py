@@ -51,6 +51,7 @@ from sign2gpt.io import writable_folder
 from sign2gpt.models.checkpoint import METRICS_FILE
 from sign2gpt.pipeline import Pipeline
 from sign2gpt.train.datamodule import SignDataModule
+from sign2gpt.train.gates import GATES_FILE, GateLog
 from sign2gpt.train.modules import StageModule, lightning_module
 
 log = logging.getLogger(__name__)
@@ -201,6 +202,8 @@ def make_trainer(
             FinalCheckpoint(folder.last),
             LearningRateMonitor("step"),
             TQDMProgressBar(refresh_rate=5),
+            # stage 2: how the zero-initialised gates open (logs/gates.csv, `sign2gpt report`)
+            GateLog(out_dir / "logs" / GATES_FILE, train.log_every_steps),
             *callbacks,
         ],
         logger=loggers,

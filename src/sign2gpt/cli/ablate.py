@@ -1,0 +1,254 @@
+"""sign2gpt ablate: the paper's ablations as rows, each trained over several seeds, as one table.
+
+The loop runs the very subcommands a user runs (``pretrain``, ``extract-features``,
+``lm-pretrain``, ``train``, ``evaluate``), as ``sign2gpt demo`` does; the rows, their results
+and the table are :mod:`sign2gpt.metrics.ablation`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sign2gpt.cli._common import Command
+from sign2gpt.errors import Sign2GPTError
+
+if TYPE_CHECKING:
+    from sign2gpt.metrics.ablation import AblationRow, RowResult
+
+NAME = "ablate"
+HELP = "train the paper's ablation rows over several seeds and print one table"
+DESCRIPTION = """\
+Each row (a YAML file in --rows-dir, docs/research.md#ablations) is a change to the recipe
+--config (the stage-2 recipe); per seed (train.seed = first seed, +1, ...) the row is trained:
+
+  pgp: false      stage 2 from scratch (train.init_from and data.features cleared)
+  pgp: true       stage 2 from the recipe's stage-1 checkpoint (train.init_from), on its cached
+                  features when the recipe names data.features; with stage1: retrain (a change
+                  to the sign model) or --stage1 per-seed, stage 1 is trained first with
+                  --pretrain-config (and its features extracted when the recipe uses them)
+
+then evaluated on --split. Prints and writes (--out) ablation.md and ablation.csv: every
+metric's mean and sample standard deviation over the seeds, the difference in BLEU-4 from the
+row each is compared with (and whether it exceeds twice its standard error), and the paper's
+figure for the row. Rows that do not apply to the recipe (the demo's CNN has no adapters) are
+printed as n/a with the reason. A step whose output exists is skipped, so an interrupted
+ablation continues; rows with identical settings share their runs.
+
+  --demo-out DIR  fills in the paths of a `sign2gpt demo --out DIR` folder (corpus, store,
+                  pseudo-glosses, LM, stage 1, features), for the demo's recipes
+
+example (the demo's table, docs/research.md#the-demo-corpus-table):
+  sign2gpt ablate --config configs/demo/translate_features.yaml \\
+    --pretrain-config configs/demo/pretrain.yaml --rows-dir configs/demo/ablations \\
+    --rows all --seeds 3 --stage1 per-seed --demo-out demo_out --out ablation_demo
+example (Phoenix14T): sign2gpt ablate --config configs/phoenix14t/translate.yaml \\
+    --rows no_pgp,global_attention,no_downsampling --seeds 3 --out runs/ablation
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", required=True, help="the stage-2 recipe the rows change")
+    parser.add_argument(
+        "--pretrain-config", default=None, help="stage-1 recipe (rows that retrain stage 1)"
+    )
+    parser.add_argument("--rows", default="all", help="comma-separated row names, or all")
+    parser.add_argument("--rows-dir", default="configs/ablations", help="folder of row files")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per row (default 3)")
+    parser.add_argument(
+        "--first-seed", type=int, default=None, help="default: the recipe's train.seed"
+    )
+    parser.add_argument("--split", default="test", choices=["dev", "test"])
+    parser.add_argument(
+        "--stage1",
+        default="shared",
+        choices=["shared", "per-seed"],
+        help="rows that reuse stage 1: the recipe's checkpoint (shared) or one trained per seed",
+    )
+    parser.add_argument("--out", required=True, help="folder of the runs and the table")
+    parser.add_argument("--demo-out", default=None, help="a `sign2gpt demo` output folder")
+    parser.add_argument(
+        "overrides", nargs="*", metavar="KEY=VALUE", help="dotted overrides of every step"
+    )
+
+
+def _demo_overrides(folder: Path) -> list[str]:
+    names = {
+        "data.root": "corpus",
+        "data.store": "store",
+        "data.pseudo_glosses": "pseudo_glosses.json",
+        "model.lm.pretrained": "lm",
+        "train.init_from": "pgp/best",
+    }
+    missing = [str(folder / n) for n in names.values() if not (folder / n).exists()]
+    if missing:
+        raise Sign2GPTError(f"{missing[0]}: not found (run `sign2gpt demo --out {folder}` first)")
+    out = [f"{key}={folder / name}" for key, name in names.items()]
+    if (folder / "features").is_dir():
+        out.append(f"data.features={folder / 'features'}")
+    return out
+
+
+class Steps:
+    """Runs subcommands through the CLI, once per output: a step whose ``done`` file exists is
+    skipped. Records the time of each."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, title: str, argv: list[str], done: Path | None) -> float:
+        from sign2gpt.cli import main
+
+        if done is not None and done.exists():
+            print(f"== {title}: done already ({done})", flush=True)
+            return 0.0
+        print(f"== {title}: sign2gpt {' '.join(argv)}", flush=True)
+        start = time.perf_counter()
+        code = main(argv)
+        spent = time.perf_counter() - start
+        self.seconds[title] = spent
+        if code != 0:
+            raise Sign2GPTError(f"ablation step '{title}' failed (exit {code})")
+        return spent
+
+
+def run(args: argparse.Namespace) -> int:
+    from sign2gpt.config import load_config
+    from sign2gpt.metrics.ablation import RowResult, find_rows
+
+    out = Path(args.out)
+    common = [*(_demo_overrides(Path(args.demo_out)) if args.demo_out else []), *args.overrides]
+    cfg = load_config(args.config, common)  # a bad recipe or override fails before any run
+    rows = find_rows([n.strip() for n in args.rows.split(",") if n.strip()], args.rows_dir)
+    needs_stage1 = any(r.runs and r.pgp and r.stage1 == "retrain" for r in rows)
+    if args.stage1 == "per-seed" or needs_stage1:
+        if not args.pretrain_config:
+            raise Sign2GPTError("rows that retrain stage 1 need --pretrain-config (stage-1 recipe)")
+        load_config(args.pretrain_config, common)
+    if any(r.runs and r.pgp for r in rows) and not cfg.train.init_from:
+        raise Sign2GPTError(
+            f"{args.config}: train.init_from is empty, but rows with PGP start from stage 1"
+        )
+    if args.seeds < 1:
+        raise Sign2GPTError("--seeds must be at least 1")
+    first = cfg.train.seed if args.first_seed is None else args.first_seed
+    seeds = [first + i for i in range(args.seeds)]
+    out.mkdir(parents=True, exist_ok=True)
+
+    steps = Steps()
+    start = time.perf_counter()
+    shared: dict[tuple[object, ...], RowResult] = {}
+    results: list[RowResult] = []
+    for row in rows:
+        if not row.runs:
+            results.append(RowResult(row))
+            continue
+        same = shared.get(row.identity())
+        if same is not None:  # the same settings as a row already run: its results
+            print(f"== {row.name}: the same runs as {same.row.name}")
+            results.append(RowResult(row, same.seeds, same.metrics, 0.0))
+            continue
+        result = RowResult(row, seeds=list(seeds))
+        for seed in seeds:
+            metrics, spent = _run_row_seed(args, cfg.data.features, common, row, seed, out, steps)
+            result.metrics.append(metrics)
+            result.seconds += spent
+        shared[row.identity()] = result
+        results.append(result)
+        _write_tables(results, out, args.split, time.perf_counter() - start)
+    total = time.perf_counter() - start
+    table = _write_tables(results, out, args.split, total)
+    print(f"\n{table}\n")
+    print(
+        f"wall time: {total:.0f} s ({total / 60:.1f} min); written: {out / 'ablation.md'}, "
+        f"{out / 'ablation.csv'}"
+    )
+    return 0
+
+
+def _write_tables(results: list[RowResult], out: Path, split: str, seconds: float) -> str:
+    """ablation.md and ablation.csv of the rows so far (rewritten after every row)."""
+    from sign2gpt.metrics.ablation import markdown_table, write_csv
+
+    table = markdown_table(results, split)
+    note = (
+        f"\n\nMean ± sample standard deviation over seeds; {split} split; wall time "
+        f"{seconds:.0f} s ({seconds / 60:.1f} min).\n"
+    )
+    (out / "ablation.md").write_text(table + note, encoding="utf-8")
+    write_csv(results, out / "ablation.csv")
+    return table
+
+
+def _run_row_seed(
+    args: argparse.Namespace,
+    features: str,
+    common: list[str],
+    row: AblationRow,
+    seed: int,
+    out: Path,
+    steps: Steps,
+) -> tuple[dict[str, float], float]:
+    """Train and evaluate one row with one seed; its metrics and the seconds spent."""
+    spent = 0.0
+    row_args = [*common, *row.overrides]
+    if row.lm_pretrain:  # a stand-in LM of its own (the demo's smaller-LM row), one for all seeds
+        lm_dir = out / "lm" / row.name
+        lm_args = [*row_args, *row.lm_pretrain, f"lm_pretrain.out_dir={lm_dir}"]
+        spent += steps(
+            f"{row.name}: lm-pretrain",
+            ["lm-pretrain", "--config", row.lm_config or args.config, *lm_args],
+            lm_dir / "config.json",
+        )
+        row_args.append(f"model.lm.pretrained={lm_dir}")
+    seeded = [*row_args, f"train.seed={seed}"]
+    if not row.pgp:
+        stage2 = [*seeded, "train.init_from=", "data.features="]
+    elif row.stage1 == "retrain" or args.stage1 == "per-seed":
+        key = row.name if row.stage1 == "retrain" else "base"
+        pgp_dir = out / "stage1" / key / f"seed{seed}"
+        stage1_args = [*common, *(row.overrides if row.stage1 == "retrain" else ())]
+        # stage 1 reads frames: the stage-2 recipe's cached features are not its input
+        stage1_args += ["data.features=", f"train.seed={seed}", f"train.out_dir={pgp_dir}"]
+        spent += steps(
+            f"{key} seed {seed}: pretrain",
+            ["pretrain", "--config", args.pretrain_config, *stage1_args],
+            pgp_dir / "DONE",
+        )
+        stage2 = [*seeded, f"train.init_from={pgp_dir / 'best'}"]
+        if features:
+            feature_dir = pgp_dir / "features"
+            spent += steps(
+                f"{key} seed {seed}: extract-features",
+                [
+                    "extract-features",
+                    "--checkpoint",
+                    str(pgp_dir / "best"),
+                    "--out",
+                    str(feature_dir),
+                ],
+                None,  # resumable by itself: what is stored already is skipped
+            )
+            stage2.append(f"data.features={feature_dir}")
+    else:
+        stage2 = seeded  # the recipe's own stage 1 (and features)
+    run_dir = out / "runs" / row.name / f"seed{seed}"
+    spent += steps(
+        f"{row.name} seed {seed}: train",
+        ["train", "--config", args.config, *stage2, f"train.out_dir={run_dir}"],
+        run_dir / "DONE",
+    )
+    metrics_file = run_dir / "best" / "eval" / f"{args.split}_metrics.json"
+    spent += steps(
+        f"{row.name} seed {seed}: evaluate",
+        ["evaluate", "--checkpoint", str(run_dir / "best"), "--split", args.split],
+        metrics_file,
+    )
+    result = json.loads(metrics_file.read_text(encoding="utf-8"))
+    return {k: float(result[k]) for k in ("bleu1", "bleu2", "bleu3", "bleu4", "rouge_l")}, spent
+
+
+COMMANDS = [Command(NAME, HELP, DESCRIPTION, add_arguments, run)]

@@ -29,9 +29,15 @@ The sign memory reaches every ``GatedSignAttention`` as the keyword argument ``s
 also inside activation checkpointing); ``generate`` cannot carry extra keywords, so during
 :meth:`GatedLM.generate` one forward pre-hook on the LM adds it to every step. The LoRAs of the
 self-attention's q, k, v, o are forward hooks on those Linear layers
-(:meth:`sign2gpt.models.lora.LoRA.attach`); each only adds to its own layer's output, so their
-order does not matter. The sign branch calls the frozen weights directly (``F.linear``), so the
-self-attention LoRA never touches the sign memory.
+(:meth:`sign2gpt.models.lora.LoRA.attach`); each only adds to its own layer's output. The sign
+branch calls the frozen k and v weights directly (``F.linear``), so the self-attention LoRA
+never touches the sign memory.
+
+No frozen matrix is read twice per step (decoding reads every weight once per token, so a second
+read costs time one for one; benchmarks/full_size.py measures it): the q projection's hook keeps
+its frozen output ``W_q h + b_q`` (before the LoRA is added) for the sign queries, and the sign
+heads are added to the input of the output projection (a forward pre-hook), which is the same
+sum as above: ``o_proj(heads + s) + LoRA_o(heads + s) = text + W_o s + LoRA_o(s)``.
 
 Every trainable tensor lives in :attr:`GatedLM.adapters` (one :class:`GatedLayerAdapter` per
 layer, keys ``adapters.<i>.…``); the Hugging Face model keeps its classes and stock state-dict
@@ -50,9 +56,10 @@ and Llama-style models are listed; grouped-query attention is handled).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -262,6 +269,16 @@ class SignContext:
 
 
 @dataclass
+class _SignPass:
+    """One attention call with the sign branch on: its input and, once the q projection has
+    run on that input, the frozen queries ``W_q h + b_q`` (without LoRA)."""
+
+    x: torch.Tensor  # (B, T, d) the attention's input (normalised text stream)
+    ctx: SignContext
+    q: torch.Tensor | None = None  # (B, T, H * hd)
+
+
+@dataclass
 class _FrozenParts:
     """The host layer's frozen modules a :class:`GatedLayerAdapter` reads (not owned by it)."""
 
@@ -312,10 +329,60 @@ class GatedLayerAdapter(nn.Module):
         self.gate = nn.Parameter(torch.full((num_heads,), float(cfg.gate_init), device=device))
         # A plain attribute (not submodules): the frozen parts belong to the LM's state dict.
         self._parts = parts
+        self._pass: _SignPass | None = None
 
     def attach_lora(self) -> list[Any]:
-        """Add the self-attention LoRAs to the frozen q, k, v, o (forward hooks); handles."""
-        return [lora.attach(getattr(self._parts, target)) for target, lora in self.lora.items()]
+        """Add the self-attention LoRAs to the frozen q, k, v, o (forward hooks) and the sign
+        branch's taps on q (its frozen output) and o (the sign heads join its input); handles."""
+        p = self._parts
+        handles = [p.q.register_forward_hook(self._q_hook)]
+        handles += [getattr(p, t).register_forward_hook(self._lora_hook(t)) for t in ("k", "v")]
+        handles.append(p.o.register_forward_pre_hook(self._o_pre_hook))
+        handles.append(p.o.register_forward_hook(self._lora_hook("o")))
+        return handles
+
+    def _lora_hook(self, target: str) -> Callable[..., Any]:
+        # A partial of a bound method (not a closure) so deepcopy follows the module.
+        return functools.partial(self._add_lora, target)
+
+    def _add_lora(
+        self, target: str, module: nn.Module, args: tuple[torch.Tensor, ...], out: torch.Tensor
+    ) -> torch.Tensor:
+        lora = self.lora[target] if target in self.lora else None
+        return out if lora is None else out + lora(args[0]).to(out.dtype)
+
+    def _q_hook(
+        self, module: nn.Module, args: tuple[torch.Tensor, ...], out: torch.Tensor
+    ) -> torch.Tensor:
+        # out: (B, T, H * hd) = W_q h + b_q, before any LoRA: the sign queries start from it
+        if self._pass is not None and args[0] is self._pass.x:
+            self._pass.q = out
+        return self._add_lora("q", module, args, out)
+
+    def _o_pre_hook(
+        self, module: nn.Module, args: tuple[torch.Tensor, ...]
+    ) -> tuple[torch.Tensor, ...] | None:
+        # args[0]: (B, T, H * hd) the self-attention heads; the sign heads are added to them
+        sign = self._pass
+        if sign is None:
+            return None
+        self._pass = None  # one output projection per attention call
+        heads = self.sign_attention(sign.x, sign.ctx, q=sign.q)  # (B, T, H * hd)
+        return (args[0] + heads.to(args[0].dtype), *args[1:])
+
+    @contextlib.contextmanager
+    def sign_pass(self, x: torch.Tensor, ctx: SignContext) -> Iterator[None]:
+        """Within: the attention call on ``x`` (B, T, d) gets the sign branch of ``ctx``."""
+        self._pass = _SignPass(x, ctx)
+        try:
+            yield
+            if self._pass is not None:
+                raise RuntimeError(
+                    f"layer {self.index}: the attention never called its output projection, so "
+                    "the sign branch had nowhere to join (check LAYOUTS)"
+                )
+        finally:
+            self._pass = None
 
     def sign_keys_values(self, ctx: SignContext) -> tuple[torch.Tensor, torch.Tensor]:
         """Keys and values of the sign memory, (B * expand, H_kv, S, hd) each."""
@@ -339,16 +406,19 @@ class GatedLayerAdapter(nn.Module):
             ctx.kv[self.index] = (k, v)
         return k, v
 
-    def sign_attention(self, x: torch.Tensor, ctx: SignContext) -> torch.Tensor:
+    def sign_attention(
+        self, x: torch.Tensor, ctx: SignContext, q: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Gated attention of the text stream over the sign memory, per head before the output
         projection: (B, T, H * hd). ``x``: (B, T, d) the normalised text stream (the attention's
-        input)."""
+        input); ``q``: its frozen queries ``W_q x + b_q`` when already computed."""
         B, T, _ = x.shape
         if ctx.batch_size != B:
             raise ValueError(f"sign memory batch {ctx.batch_size} does not match text batch {B}")
         p = self._parts
         k, v = self.sign_keys_values(ctx)
-        q = F.linear(x, p.q.weight, p.q.bias)  # (B, T, H * hd) frozen q, without its LoRA
+        if q is None:
+            q = F.linear(x, p.q.weight, p.q.bias)  # (B, T, H * hd) frozen q, without its LoRA
         q = q + self.sign["q"](x).to(q.dtype)
         q = q.view(B, T, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, T, hd)
         if self.num_kv_heads != self.num_heads:  # grouped-query attention
@@ -365,15 +435,6 @@ class GatedLayerAdapter(nn.Module):
         # (g * softmax) V = g * (softmax V); a clip without sign positions contributes 0.
         out = out * gate * ctx.has_memory.to(out.dtype)
         return out.transpose(1, 2).reshape(B, T, self.num_heads * self.head_dim)
-
-    def output_projection(self, heads: torch.Tensor) -> torch.Tensor:
-        """What the sign heads (B, T, H * hd) add to the attention output: the frozen output
-        projection without its bias (the self-attention output has it once) plus its LoRA."""
-        p = self._parts
-        out = F.linear(heads.to(p.o.weight.dtype), p.o.weight)  # (B, T, d)
-        if "o" in self.lora:
-            out = out + self.lora["o"](heads).to(out.dtype)
-        return out
 
     def extra_repr(self) -> str:
         return f"layer={self.index}, heads={self.num_heads}"
@@ -406,13 +467,11 @@ class GatedSignAttention(nn.Module):
     def forward(self, hidden_states: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
         # hidden_states: (B, T, d) the layer input after its pre-attention norm
         ctx: SignContext | None = kwargs.pop(SIGN_CONTEXT_KWARG, None)
-        output = self.attention(hidden_states, *args, **kwargs)  # (text (B, T, d), weights)
         if ctx is None:
-            return output
-        sign = self._adapter.output_projection(self._adapter.sign_attention(hidden_states, ctx))
-        text = output[0] if isinstance(output, tuple) else output
-        text = text + sign.to(text.dtype)  # (B, T, d)
-        return (text, *output[1:]) if isinstance(output, tuple) else text
+            return self.attention(hidden_states, *args, **kwargs)
+        # the sign heads join the self-attention heads at the output projection's input
+        with self._adapter.sign_pass(hidden_states, ctx):
+            return self.attention(hidden_states, *args, **kwargs)  # (text (B, T, d), weights)
 
 
 _WRAPPED = "attention."

@@ -25,7 +25,7 @@ Sections (``--sections``):
   best of ``--reps`` taken.
 
     python benchmarks/full_size.py                       # both sections, CPU
-    python benchmarks/full_size.py --device cuda --batches 8 --frames 128   # benchmarks/gpu_check.sh
+    python benchmarks/full_size.py --device cuda --batches 8 --frames 128   # gpu_check.sh
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -286,8 +285,15 @@ def run_training(model, cfg, args, device: torch.device, memory: Memory, out: di
     results: list[StepResult] = []
     # untimed warm-up: kernels chosen, optimiser state allocated (as from the second step on)
     warm = StepResult(1, 8, args.tokens, False)
-    training_step(model, optim, make_inputs(1, 8, args.tokens, size, device, 0), memory, device, warm)
-    configs = [(b, f, args.tokens, c) for c in args.checkpointing for b in args.batches for f in args.frames]
+    training_step(
+        model, optim, make_inputs(1, 8, args.tokens, size, device, 0), memory, device, warm
+    )
+    configs = [
+        (b, f, args.tokens, c)
+        for c in args.checkpointing
+        for b in args.batches
+        for f in args.frames
+    ]
     configs += [(1, args.frames[0], t, c) for c in args.checkpointing for t in args.extra_tokens]
     for batch, frames, tokens, ckpt in configs:
         set_checkpointing(model, ckpt == "on")
@@ -415,22 +421,24 @@ def dinov2_ratio(model, args, device, reps: int) -> dict[str, dict[str, float]]:
     stock = stock_dinov2(spatial.vit)
     size = cfg_image_size(args)
     g = torch.Generator().manual_seed(6)
-    frames = torch.randint(0, 256, (args.ratio_frames, 3, size, size), dtype=torch.uint8, generator=g)
+    frames = torch.randint(
+        0, 256, (args.ratio_frames, 3, size, size), dtype=torch.uint8, generator=g
+    )
     x = model.sign.normalise(frames.to(device))
     out: dict[str, dict[str, float]] = {}
     for name, dtype in (("float32", None), ("bf16 autocast", torch.bfloat16)):
-        context = (
-            torch.autocast(device.type, dtype=dtype)
-            if dtype is not None
-            else torch.autocast(device.type, enabled=False)
-        )
 
-        def ours() -> None:
-            with context:
+        def context(dtype: torch.dtype | None = dtype) -> torch.autocast:
+            if dtype is None:
+                return torch.autocast(device.type, enabled=False)
+            return torch.autocast(device.type, dtype=dtype)
+
+        def ours(context: Callable[[], torch.autocast] = context) -> None:
+            with context():
                 spatial.features(x)
 
-        def plain() -> None:
-            with context:
+        def plain(context: Callable[[], torch.autocast] = context) -> None:
+            with context():
                 stock(pixel_values=x).last_hidden_state[:, 0]
 
         best = best_interleaved({"lora": ours, "stock": plain}, reps, device)
@@ -506,27 +514,31 @@ def lm_train_ratio(model, args, device, reps: int) -> dict[str, float]:
 def run_ratios(model, args, device, out: dict) -> None:
     model.eval()
     reps = args.reps
-    print("\nratios to the limit (best of %d interleaved runs each)" % reps)
+    print(f"\nratios to the limit (best of {reps} interleaved runs each)")
     beam = beam_step_ratio(model, args, device, reps)
     print(
-        f"  beam-search step (4 beams, KV cache), {beam['dtype']}: {beam['beam_step_s'] * 1e3:.0f} ms"
+        f"  beam-search step (4 beams, KV cache), {beam['dtype']}: "
+        f"{beam['beam_step_s'] * 1e3:.0f} ms"
         f" (generate {args.decode_tokens[0]} tokens {beam['short_s']:.2f} s, "
         f"{args.decode_tokens[1]} tokens {beam['long_s']:.2f} s)"
     )
     print(
         f"  one pass reading every LM weight once ({beam['weight_bytes'] / GB:.2f} GB, 4 rows): "
-        f"{beam['weight_pass_s'] * 1e3:.0f} ms = {beam['weight_bytes'] / beam['weight_pass_s'] / 1e9:.1f} GB/s"
+        f"{beam['weight_pass_s'] * 1e3:.0f} ms = "
+        f"{beam['weight_bytes'] / beam['weight_pass_s'] / 1e9:.1f} GB/s"
     )
     print(f"  RATIO beam step / weight pass: {beam['ratio']:.2f}x (target <= 1.5x)")
     vit = dinov2_ratio(model, args, device, reps)
     for name, r in vit.items():
         if "ratio" in r:
             print(
-                f"  DINOv2 inference, {args.ratio_frames} frames, {name}: with LoRA {r['lora']:.2f} s, "
+                f"  DINOv2 inference, {args.ratio_frames} frames, {name}: "
+                f"with LoRA {r['lora']:.2f} s, "
                 f"stock Dinov2Model {r['stock']:.2f} s"
             )
             print(f"  RATIO DINOv2 with LoRA / stock, {name}: {r['ratio']:.3f}x (target <= 1.15x)")
-    print(f"  zero-initialised LoRA gives the stock output: {bool(vit['zero LoRA output equals stock']['equal'])}")
+    same = bool(vit["zero LoRA output equals stock"]["equal"])
+    print(f"  zero-initialised LoRA gives the stock output: {same}")
     lmr = lm_train_ratio(model, args, device, reps)
     print(
         f"  LM forward+backward, {lmr['tokens']} tokens, {lmr['sign_positions']} sign positions, "
@@ -541,19 +553,163 @@ def run_ratios(model, args, device, out: dict) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# loading a saved full-size model, and translating a 10-second clip
+
+
+def full_vocab_tokenizer(vocab_size: int):
+    """A tokenizer with the LM's vocabulary size that decodes every id (w0, w1, ...): the
+    checkpoint needs one, and XGLM's own cannot be downloaded here."""
+    from tokenizers import Tokenizer, decoders, models
+    from transformers import PreTrainedTokenizerFast
+
+    from sign2gpt.text.tokenizer import METASPACE, SPECIAL_TOKENS
+
+    vocab = {t: i for i, t in enumerate(SPECIAL_TOKENS)}
+    vocab.update({f"{METASPACE}w{i}": i for i in range(len(SPECIAL_TOKENS), vocab_size)})
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token="<unk>"))
+    tok.add_special_tokens(SPECIAL_TOKENS)
+    tok.decoder = decoders.Metaspace(replacement=METASPACE, prepend_scheme="always")
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+    )
+
+
+def save_full_size(model, args, work: Path) -> Path:
+    """The random model as a user would have it: the LM and DINOv2 in the stock Hugging Face
+    layout (safetensors) and a translation checkpoint folder that references them."""
+    from sign2gpt.config import load_config
+    from sign2gpt.models.checkpoint import save_checkpoint
+
+    lm_dir, vit_dir, ckpt = work / "xglm", work / "dinov2", work / "translate"
+    if (ckpt / "trainable.safetensors").is_file():
+        return ckpt
+    stock_lm(model.lm.lm).save_pretrained(lm_dir)
+    stock_dinov2(model.sign.spatial.vit).save_pretrained(vit_dir)
+    full = load_config(args.config)
+    full.model = model.cfg
+    full.model.spatial.pretrained = str(vit_dir)
+    full.model.lm.pretrained = str(lm_dir)
+    tokenizer = full_vocab_tokenizer(model.lm.lm.config.vocab_size)
+    save_checkpoint(ckpt, model, full, tokenizer=tokenizer)
+    return ckpt
+
+
+def run_loading(args, work: Path, out: dict) -> None:
+    from transformers import Dinov2Model, XGLMForCausalLM
+
+    from sign2gpt.pipeline import Pipeline
+
+    lm_dir, vit_dir, ckpt = work / "xglm", work / "dinov2", work / "translate"
+
+    def stock() -> None:
+        lm = XGLMForCausalLM.from_pretrained(lm_dir, dtype=torch.bfloat16)
+        vit = Dinov2Model.from_pretrained(vit_dir, dtype=torch.float32)
+        del lm, vit
+        gc.collect()
+
+    def ours() -> None:
+        pipeline = Pipeline.from_checkpoint(ckpt)
+        del pipeline
+        gc.collect()
+
+    best = best_interleaved({"stock": stock, "ours": ours}, args.reps, torch.device("cpu"))
+    ratio = best["ours"] / best["stock"]
+    size = sum(f.stat().st_size for f in work.rglob("*.safetensors"))
+    print(
+        f"\nloading the saved full-size model ({size / GB:.2f} GB of safetensors, page cache warm)"
+    )
+    print(f"  XGLMForCausalLM.from_pretrained + Dinov2Model.from_pretrained: {best['stock']:.2f} s")
+    print(f"  Pipeline.from_checkpoint (what translate and evaluate do): {best['ours']:.2f} s")
+    print(f"  RATIO loading / stock from_pretrained: {ratio:.2f}x (target <= 1.5x)")
+    out["loading"] = {**best, "ratio": ratio, "bytes": size}
+
+
+def write_clip(folder: Path, frames: int, seed: int = 0) -> Path:
+    """A frame folder of ``frames`` PNG pictures (260 x 210, Phoenix14T's size)."""
+    import numpy as np
+    from PIL import Image
+
+    if folder.is_dir() and len(list(folder.glob("*.png"))) == frames:
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 256, (260, 210, 3), dtype=np.uint8)
+    for i in range(frames):
+        shift = np.roll(base, i, axis=1)  # a moving picture, not one frame repeated
+        Image.fromarray(shift).save(folder / f"{i:05d}.png")
+    return folder
+
+
+def run_clip(args, work: Path, out: dict) -> None:
+    from sign2gpt.pipeline import Translator
+
+    clip = write_clip(work / "clip_10s", args.clip_frames)
+    seconds_of_video = args.clip_frames / args.clip_fps
+    print(
+        f"\ntranslating a {seconds_of_video:.0f}-second clip ({args.clip_frames} frames at "
+        f"{args.clip_fps:g} fps, a frame folder) with the full-size model, beam search 4"
+    )
+    results = {}
+    for name, dtype, quantize in (("bf16", "bfloat16", None), ("int8", "bfloat16", "int8")):
+        memory = Memory(torch.device("cpu"))
+        memory.reset()
+        translator = Translator.from_checkpoints(
+            work / "translate", "cpu", dtype=dtype, quantize=quantize
+        )
+        translator.translate(clip)  # untimed: kernels chosen, pages touched
+        result = translator.translate(clip)
+        tokens = len(result.text.split())
+        results[name] = {
+            "seconds": result.seconds,
+            "rtf": result.seconds / seconds_of_video,
+            "frames": result.num_frames,
+            "tokens": tokens,
+            "load_s": translator.load_seconds,
+            "peak_bytes": memory.peak(),
+        }
+        r = results[name]
+        print(
+            f"  {name:5s}: {r['seconds']:.1f} s ({r['frames']} frames into DINOv2, {tokens} tokens "
+            f"generated), real-time factor {r['rtf']:.2f}; loaded in {r['load_s']:.1f} s; "
+            f"peak RSS {r['peak_bytes'] / GB:.2f} GB"
+        )
+        del translator
+        gc.collect()
+    speedup = results["bf16"]["seconds"] / results["int8"]["seconds"]
+    print(f"  RATIO int8 speed-up over bf16: {speedup:.2f}x")
+    out["clip"] = {**results, "speedup": speedup}
+
+
+# --------------------------------------------------------------------------------------------
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--config", default=str(ROOT / "configs/phoenix14t/translate.yaml"))
     p.add_argument("--device", default="cpu")
-    p.add_argument("--sections", nargs="+", default=["ratios", "train"], choices=["ratios", "train"])
+    p.add_argument(
+        "--sections",
+        nargs="+",
+        default=["ratios", "train"],
+        choices=["ratios", "train", "load", "clip"],
+        help="load, clip: save the model to --work (4 GB), load it back, translate a clip",
+    )
+    p.add_argument("--work", default="", help="folder for the saved model (load, clip)")
+    p.add_argument("--clip-frames", type=int, default=250)
+    p.add_argument("--clip-fps", type=float, default=25.0)
     p.add_argument("--batches", type=int, nargs="+", default=[1, 2])
     p.add_argument("--frames", type=int, nargs="+", default=[32, 64])
     p.add_argument("--checkpointing", nargs="+", default=["off", "on"], choices=["off", "on"])
     p.add_argument("--tokens", type=int, default=24, help="text tokens per clip (</s> included)")
     p.add_argument(
-        "--extra-tokens", type=int, nargs="*", default=[64],
+        "--extra-tokens",
+        type=int,
+        nargs="*",
+        default=[64],
         help="also one step at batch 1 x the first --frames with these token counts",
     )
     p.add_argument("--ratio-frames", type=int, default=32, help="frames of the ratio runs")
@@ -595,6 +751,17 @@ def main(argv: list[str] | None = None) -> int:
         run_ratios(model, args, device, out)
     if "train" in args.sections:
         run_training(model, cfg, args, device, memory, out)
+    if {"load", "clip"} & set(args.sections):
+        if not args.work:
+            raise SystemExit("--sections load / clip need --work FOLDER (about 4 GB)")
+        work = Path(args.work)
+        save_full_size(model, args, work)
+        del model
+        gc.collect()
+        if "load" in args.sections:
+            run_loading(args, work, out)
+        if "clip" in args.sections:
+            run_clip(args, work, out)
     print(f"\nload average at end: {os.getloadavg()[0]:.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n")

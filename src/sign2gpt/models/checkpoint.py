@@ -30,6 +30,7 @@ from safetensors import SafetensorError, safe_open
 from sign2gpt.config import Config, ConfigError, load_config, save_config
 from sign2gpt.errors import CheckpointError
 from sign2gpt.io import load_safetensors, save_safetensors
+from sign2gpt.models.gated_lm import DTYPES
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.stage import StageModel
 from sign2gpt.models.translation_model import TranslationModel
@@ -168,16 +169,21 @@ def read_checkpoint_config(folder: str | Path) -> Config:
 
 
 def load_checkpoint(
-    folder: str | Path, device: str | torch.device = "cpu"
+    folder: str | Path, device: str | torch.device = "cpu", lm_dtype: str | None = None
 ) -> tuple[StageModel, Config]:
     """(model in eval mode on ``device``, its Config): a :class:`PGPModel` or a
     :class:`TranslationModel` (with its tokenizer), as the folder's ``train.stage`` says.
 
-    The frozen backbone and LM are rebuilt from the references in the config; a missing or
-    mismatched part is a :class:`CheckpointError` naming the file.
+    The frozen backbone and LM are rebuilt from the references in the config (the LM read in
+    ``lm_dtype`` when given, else in the recipe's ``model.lm.dtype``); a missing or mismatched
+    part is a :class:`CheckpointError` naming the file.
     """
     folder = Path(folder)
     cfg = read_checkpoint_config(folder)
+    if lm_dtype is not None:
+        if lm_dtype not in DTYPES:
+            raise ConfigError(f"LM dtype {lm_dtype!r} is not one of {', '.join(DTYPES)}")
+        cfg.model.lm.dtype = lm_dtype  # type: ignore[assignment]
     weights_path = _weights_path(folder)
     weights = read_trainable_weights(folder)
     stage = cfg.train.stage

@@ -348,8 +348,9 @@ class GatedLayerAdapter(nn.Module):
     def _add_lora(
         self, target: str, module: nn.Module, args: tuple[torch.Tensor, ...], out: torch.Tensor
     ) -> torch.Tensor:
-        lora = self.lora[target] if target in self.lora else None
-        return out if lora is None else out + lora(args[0]).to(out.dtype)
+        if target not in self.lora:
+            return out
+        return out + self.lora[target](args[0]).to(out.dtype)
 
     def _q_hook(
         self, module: nn.Module, args: tuple[torch.Tensor, ...], out: torch.Tensor
@@ -559,6 +560,14 @@ class GatedLM(nn.Module):
     @property
     def config(self) -> PretrainedConfig:
         return self.lm.config
+
+    def tapped_linears(self) -> list[nn.Linear]:
+        """The frozen Linears the LoRA and the sign branch hook into: q, k, v, o per layer."""
+        return [
+            linear
+            for adapter in self.adapters
+            for linear in (adapter._parts.q, adapter._parts.k, adapter._parts.v, adapter._parts.o)
+        ]
 
     def enable_gradient_checkpointing(self) -> None:
         """Recompute each decoder layer in the backward pass."""

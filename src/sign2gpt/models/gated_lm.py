@@ -244,6 +244,9 @@ class SignContext:
     kv: dict[int, tuple[torch.Tensor, torch.Tensor]] = field(default_factory=dict)
     attn_mask: torch.Tensor = field(init=False)  # (B * expand, 1, 1, S) bool
     has_memory: torch.Tensor = field(init=False)  # (B * expand, 1, 1, 1) bool
+    # every clip has a valid position (the usual case): no per-layer zeroing needed
+    all_have_memory: bool = field(init=False)
+    _cast: dict[torch.dtype, torch.Tensor] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         if self.memory.ndim != 3:
@@ -262,6 +265,13 @@ class SignContext:
             any_valid = any_valid.repeat_interleave(self.expand, dim=0)
         self.attn_mask = mask[:, None, None, :]
         self.has_memory = any_valid[:, None, None, None]
+        self.all_have_memory = bool(any_valid.all())
+
+    def memory_as(self, dtype: torch.dtype) -> torch.Tensor:
+        """The memory (B, S, d) in ``dtype``, cast once for all layers."""
+        if dtype not in self._cast:
+            self._cast[dtype] = self.memory.to(dtype)
+        return self._cast[dtype]
 
     @property
     def batch_size(self) -> int:
@@ -350,7 +360,7 @@ class GatedLayerAdapter(nn.Module):
     ) -> torch.Tensor:
         if target not in self.lora:
             return out
-        return out + self.lora[target](args[0]).to(out.dtype)
+        return self.lora[target](args[0], base=out)
 
     def _q_hook(
         self, module: nn.Module, args: tuple[torch.Tensor, ...], out: torch.Tensor
@@ -392,12 +402,12 @@ class GatedLayerAdapter(nn.Module):
             return cached
         p = self._parts
         weight = p.k.weight
-        memory = ctx.memory.to(weight.dtype)  # (B, S, d)
+        memory = ctx.memory_as(weight.dtype)  # (B, S, d)
         B, S, _ = memory.shape
         h = p.norm(memory)  # the layer's frozen pre-attention norm
         # The frozen projections are applied directly: their LoRA hooks are for the text stream.
-        k = F.linear(h, p.k.weight, p.k.bias) + self.sign["k"](h).to(weight.dtype)  # (B, S, kv)
-        v = F.linear(h, p.v.weight, p.v.bias) + self.sign["v"](h).to(weight.dtype)
+        k = self.sign["k"](h, base=F.linear(h, p.k.weight, p.k.bias))  # (B, S, kv)
+        v = self.sign["v"](h, base=F.linear(h, p.v.weight, p.v.bias))
         k = k.view(B, S, self.num_kv_heads, self.head_dim).transpose(1, 2)  # (B, Hkv, S, hd)
         v = v.view(B, S, self.num_kv_heads, self.head_dim).transpose(1, 2)
         if ctx.expand > 1:
@@ -420,7 +430,7 @@ class GatedLayerAdapter(nn.Module):
         k, v = self.sign_keys_values(ctx)
         if q is None:
             q = F.linear(x, p.q.weight, p.q.bias)  # (B, T, H * hd) frozen q, without its LoRA
-        q = q + self.sign["q"](x).to(q.dtype)
+        q = self.sign["q"](x, base=q)
         q = q.view(B, T, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, T, hd)
         if self.num_kv_heads != self.num_heads:  # grouped-query attention
             k = k.repeat_interleave(self.num_heads // self.num_kv_heads, dim=1)
@@ -432,9 +442,12 @@ class GatedLayerAdapter(nn.Module):
             attn_mask=ctx.attn_mask,  # (B, 1, 1, S): padding masked, no causal mask
             dropout_p=self.attention_dropout if self.training else 0.0,
         )  # (B, H, T, hd) = softmax(Q K^T / sqrt(hd)) V
-        gate = clamp_ste(self.gate).to(out.dtype).view(1, self.num_heads, 1, 1)
-        # (g * softmax) V = g * (softmax V); a clip without sign positions contributes 0.
-        out = out * gate * ctx.has_memory.to(out.dtype)
+        # the straight-through clamp only matters when a gradient is taken
+        gate = clamp_ste(self.gate) if torch.is_grad_enabled() else self.gate.clamp(0.0, 1.0)
+        gate = gate.to(out.dtype).view(1, self.num_heads, 1, 1)
+        if not ctx.all_have_memory:  # a clip without sign positions contributes 0
+            gate = gate * ctx.has_memory.to(out.dtype)  # (B, H, 1, 1)
+        out = out * gate  # (g * softmax) V = g * (softmax V)
         return out.transpose(1, 2).reshape(B, T, self.num_heads * self.head_dim)
 
     def extra_repr(self) -> str:

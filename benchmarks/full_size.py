@@ -48,7 +48,7 @@ import torch.nn.functional as F
 from torch import nn
 
 ROOT = Path(__file__).resolve().parent.parent
-GB = 1024**3
+GB = 1024**3  # printed as GiB
 
 
 # --------------------------------------------------------------------------------------------
@@ -321,6 +321,68 @@ def run_training(model, cfg, args, device: torch.device, memory: Memory, out: di
         }
         for r in results
     ]
+    print("\nmemory: activations per frame and per token from these steps")
+    print_estimate_check(args, out["train"], out.get("runtime_bytes", 0))
+
+
+def fit_activation_costs(train: list[dict]) -> dict[bool, dict[str, float]]:
+    """Bytes per frame (from batch 1 at two frame counts), per text token (from batch 1 at two
+    token counts) and the rest (weights, optimizer state, runtime), per checkpointing setting."""
+    fits: dict[bool, dict[str, float]] = {}
+    for ckpt in (False, True):
+        rows = [r for r in train if r["checkpointing"] == ckpt and r["batch"] == 1]
+        peak = {(r["frames"], r["tokens"]): max(r["peak_bytes"].values()) for r in rows}
+        frames = sorted({f for f, _ in peak})
+        tokens = sorted({t for _, t in peak})
+        if len(frames) < 2 or len(tokens) < 2:
+            continue
+        f0, t0 = frames[0], min(t for f, t in peak if f == frames[0])
+        per_frame = (peak[(frames[-1], t0)] - peak[(f0, t0)]) / (frames[-1] - f0)
+        t1 = max(t for f, t in peak if f == f0)
+        per_token = (peak[(f0, t1)] - peak[(f0, t0)]) / (t1 - t0)
+        rest = peak[(f0, t0)] - per_frame * f0 - per_token * t0
+        fits[ckpt] = {"per_frame": per_frame, "per_token": per_token, "rest": rest}
+    return fits
+
+
+def print_estimate_check(args, train: list[dict], runtime: int) -> None:
+    """The fit of this run, and ``sign2gpt summary``'s estimate against every measured peak."""
+    fits = fit_activation_costs(train)
+    for ckpt, fit in fits.items():
+        print(
+            f"  fit, checkpointing {'on' if ckpt else 'off'}: {fit['per_frame'] / 1e6:.2f} MB per "
+            f"frame, {fit['per_token'] / 1e6:.2f} MB per text token, rest "
+            f"{fit['rest'] / GB:.2f} GiB (process before the model: {runtime / GB:.2f} GiB)"
+        )
+    try:
+        from sign2gpt.models.memory import estimate_training_memory
+        from sign2gpt.models.summary import build_on_meta
+    except ImportError:  # the code before the estimate existed
+        return
+    import dataclasses
+
+    from sign2gpt.config import load_config
+
+    full = load_config(args.config)
+    print("  sign2gpt summary's estimate against the measured peaks:")
+    for r in train:
+        model_cfg = recipe_model_config(args.config, r["checkpointing"])
+        meta = build_on_meta(model_cfg, "translate")
+        est = estimate_training_memory(
+            meta,
+            dataclasses.replace(model_cfg),
+            full.data.image_size,
+            r["batch"],
+            r["frames"],
+            r["tokens"],
+            "cpu",
+        )
+        peak = max(r["peak_bytes"].values())
+        print(
+            f"    batch {r['batch']} x {r['frames']} frames x {r['tokens']} tokens, checkpointing "
+            f"{'on ' if r['checkpointing'] else 'off'}: estimate {est.total / GB:6.2f} GiB, "
+            f"measured {peak / GB:6.2f} GiB ({(est.total - peak) / peak:+.1%})"
+        )
 
 
 def cfg_image_size(args) -> int:
@@ -335,11 +397,11 @@ def print_step(r: StepResult, memory: Memory) -> None:
         f"\ntraining step: batch {r.batch} x {r.frames} frames, {r.tokens} tokens, "
         f"gradient checkpointing {ckpt}, bf16 autocast"
     )
-    print(f"  {'part':<30} {'seconds':>8}  {memory.what + ' GB':>24}")
+    print(f"  {'part':<30} {'seconds':>8}  {memory.what + ' GiB':>24}")
     for part in PARTS:
         print(f"  {part:<30} {r.seconds[part]:8.2f}  {r.peak[part] / GB:24.2f}")
     print(f"  {'step':<30} {r.total:8.2f}  {max(r.peak.values()) / GB:24.2f}")
-    print(f"  memory at the start of the step: {r.start_memory / GB:.2f} GB")
+    print(f"  memory at the start of the step: {r.start_memory / GB:.2f} GiB")
 
 
 # --------------------------------------------------------------------------------------------
@@ -523,7 +585,7 @@ def run_ratios(model, args, device, out: dict) -> None:
         f"{args.decode_tokens[1]} tokens {beam['long_s']:.2f} s)"
     )
     print(
-        f"  one pass reading every LM weight once ({beam['weight_bytes'] / GB:.2f} GB, 4 rows): "
+        f"  one pass reading every LM weight once ({beam['weight_bytes'] / GB:.2f} GiB, 4 rows): "
         f"{beam['weight_pass_s'] * 1e3:.0f} ms = "
         f"{beam['weight_bytes'] / beam['weight_pass_s'] / 1e9:.1f} GB/s"
     )
@@ -620,7 +682,7 @@ def run_loading(args, work: Path, out: dict) -> None:
     ratio = best["ours"] / best["stock"]
     size = sum(f.stat().st_size for f in work.rglob("*.safetensors"))
     print(
-        f"\nloading the saved full-size model ({size / GB:.2f} GB of safetensors, page cache warm)"
+        f"\nloading the saved full-size model ({size / GB:.2f} GiB of safetensors, page cache warm)"
     )
     print(f"  XGLMForCausalLM.from_pretrained + Dinov2Model.from_pretrained: {best['stock']:.2f} s")
     print(f"  Pipeline.from_checkpoint (what translate and evaluate do): {best['ours']:.2f} s")
@@ -675,7 +737,7 @@ def run_clip(args, work: Path, out: dict) -> None:
         print(
             f"  {name:5s}: {r['seconds']:.1f} s ({r['frames']} frames into DINOv2, {tokens} tokens "
             f"generated), real-time factor {r['rtf']:.2f}; loaded in {r['load_s']:.1f} s; "
-            f"peak RSS {r['peak_bytes'] / GB:.2f} GB"
+            f"peak RSS {r['peak_bytes'] / GB:.2f} GiB"
         )
         del translator
         gc.collect()
@@ -717,6 +779,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     p.add_argument("--json", default="", help="also write every figure here")
+    p.add_argument(
+        "--check-estimate",
+        default="",
+        metavar="JSON",
+        help="only compare sign2gpt summary's estimate with the peaks of a run's --json",
+    )
     return p.parse_args(argv)
 
 
@@ -735,6 +803,13 @@ def main(argv: list[str] | None = None) -> int:
         + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "")
     )
     print(f"load average at start: {os.getloadavg()[0]:.1f}")
+    if args.check_estimate:  # a finished run's figures against today's estimate
+        saved = json.loads(Path(args.check_estimate).read_text())
+        print_estimate_check(args, saved["train"], saved.get("runtime_bytes", 0))
+        return 0
+    import sign2gpt.models.translation_model
+
+    runtime = memory.now()  # the process before the model: Python, torch, transformers
     cfg = recipe_model_config(args.config)
     start = time.perf_counter()
     model = build_model(cfg, device)
@@ -744,9 +819,14 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"model: {args.config} with random weights, LM {cfg.lm.dtype}: {frozen:,} frozen + "
         f"{trainable:,} trainable parameters, built in {build_s:.1f} s, "
-        f"{memory.peak() / GB:.2f} GB peak so far ({memory.what})"
+        f"{memory.peak() / GB:.2f} GiB peak so far ({memory.what})"
     )
-    out: dict = {"build_s": build_s, "frozen": frozen, "trainable": trainable}
+    out: dict = {
+        "build_s": build_s,
+        "frozen": frozen,
+        "trainable": trainable,
+        "runtime_bytes": runtime,
+    }
     if "ratios" in args.sections:
         run_ratios(model, args, device, out)
     if "train" in args.sections:

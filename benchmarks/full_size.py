@@ -678,7 +678,13 @@ def run_loading(args, work: Path, out: dict) -> None:
         del pipeline
         gc.collect()
 
-    best = best_interleaved({"stock": stock, "ours": ours}, args.reps, torch.device("cpu"))
+    def tokenizer() -> None:  # what translation needs and the stock baseline does not load
+        from sign2gpt.text.tokenizer import load_tokenizer
+
+        load_tokenizer(ckpt, "the checkpoint's tokenizer")
+
+    fns = {"stock": stock, "ours": ours, "tokenizer": tokenizer}
+    best = best_interleaved(fns, args.reps, torch.device("cpu"))
     ratio = best["ours"] / best["stock"]
     size = sum(f.stat().st_size for f in work.rglob("*.safetensors"))
     print(
@@ -686,7 +692,10 @@ def run_loading(args, work: Path, out: dict) -> None:
     )
     print(f"  XGLMForCausalLM.from_pretrained + Dinov2Model.from_pretrained: {best['stock']:.2f} s")
     print(f"  Pipeline.from_checkpoint (what translate and evaluate do): {best['ours']:.2f} s")
+    print(f"  of which the tokenizer alone (256,008 entries): {best['tokenizer']:.2f} s")
     print(f"  RATIO loading / stock from_pretrained: {ratio:.2f}x (target <= 1.5x)")
+    with_tok = best["ours"] / (best["stock"] + best["tokenizer"])
+    print(f"  ratio with the tokenizer on the stock side too: {with_tok:.2f}x")
     out["loading"] = {**best, "ratio": ratio, "bytes": size}
 
 
@@ -713,40 +722,41 @@ def run_clip(args, work: Path, out: dict) -> None:
     seconds_of_video = args.clip_frames / args.clip_fps
     print(
         f"\ntranslating a {seconds_of_video:.0f}-second clip ({args.clip_frames} frames at "
-        f"{args.clip_fps:g} fps, a frame folder) with the full-size model, beam search 4"
+        f"{args.clip_fps:g} fps, a frame folder) with the full-size model, beam search 4, "
+        f"best of {args.reps} interleaved"
     )
-    results = {}
-    for name, dtype, quantize in (("bf16", "bfloat16", None), ("int8", "bfloat16", "int8")):
-        memory = Memory(torch.device("cpu"))
-        memory.reset()
-        translator = Translator.from_checkpoints(
-            work / "translate", "cpu", dtype=dtype, quantize=quantize
+    memory = Memory(torch.device("cpu"))
+    memory.reset()
+    translators = {}
+    for name, quantize in (("bf16", None), ("int8", "int8")):
+        translators[name] = Translator.from_checkpoints(
+            work / "translate", "cpu", dtype="bfloat16", quantize=quantize
         )
-        train = translator.pipeline.cfg.train
+        train = translators[name].pipeline.cfg.train
         budget, train.max_new_tokens = train.max_new_tokens, 4
-        translator.translate(clip)  # untimed, 4 tokens: kernels chosen, pages touched
+        translators[name].translate(clip)  # untimed, 4 tokens: kernels chosen, pages touched
         train.max_new_tokens = budget
-        result = translator.translate(clip)
-        tokens = len(result.text.split())
-        results[name] = {
-            "seconds": result.seconds,
-            "rtf": result.seconds / seconds_of_video,
-            "frames": result.num_frames,
-            "tokens": tokens,
-            "load_s": translator.load_seconds,
-            "peak_bytes": memory.peak(),
-        }
-        r = results[name]
+    results: dict[str, dict] = {}
+    for _ in range(args.reps):
+        for name, translator in translators.items():
+            result = translator.translate(clip)
+            if name not in results or result.seconds < results[name]["seconds"]:
+                results[name] = {
+                    "seconds": result.seconds,
+                    "rtf": result.seconds / seconds_of_video,
+                    "frames": result.num_frames,
+                    "tokens": len(result.text.split()),
+                    "load_s": translator.load_seconds,
+                }
+    for name, r in results.items():
         print(
-            f"  {name:5s}: {r['seconds']:.1f} s ({r['frames']} frames into DINOv2, {tokens} tokens "
-            f"generated), real-time factor {r['rtf']:.2f}; loaded in {r['load_s']:.1f} s; "
-            f"peak RSS {r['peak_bytes'] / GB:.2f} GiB"
+            f"  {name:5s}: {r['seconds']:.1f} s ({r['frames']} frames into DINOv2, {r['tokens']} "
+            f"tokens generated), real-time factor {r['rtf']:.2f}; loaded in {r['load_s']:.1f} s"
         )
-        del translator
-        gc.collect()
     speedup = results["bf16"]["seconds"] / results["int8"]["seconds"]
     print(f"  RATIO int8 speed-up over bf16: {speedup:.2f}x")
-    out["clip"] = {**results, "speedup": speedup}
+    print(f"  peak RSS with both loaded: {memory.peak() / GB:.2f} GiB")
+    out["clip"] = {**results, "speedup": speedup, "peak_bytes": memory.peak()}
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,7 +24,10 @@ def translate_split(pipeline, split: str, batch_size: int) -> tuple[list[str], l
     start = time.perf_counter()
     for batch in pipeline.loader(split, batch_size=batch_size):
         with pipeline.autocast():
-            z, mask = model.encode(batch["frames"], batch["lengths"])
+            if "features" in batch:  # a recipe on cached stage-1 features
+                z, mask = batch["features"], batch["feature_mask"]
+            else:
+                z, mask = model.encode(batch["frames"], batch["lengths"])
             hyps = model.translate(
                 z, mask, num_beams=beams, max_new_tokens=pipeline.cfg.train.max_new_tokens
             )

@@ -140,7 +140,8 @@ def test_dtype_and_int8_for_translation(checkpoint):
     lm = int8.model.lm
     replaced = [m for m in lm.lm.modules() if isinstance(m, Int8Linear)]
     layers = len(lm.adapters)
-    assert len(replaced) == 2 * layers + 1  # fc1, fc2 per layer and the LM head
+    assert len(replaced) == 2 * layers  # fc1, fc2 per layer; the head keeps its dtype
+    assert not isinstance(lm.lm.get_output_embeddings(), Int8Linear)
     assert all(not isinstance(x, Int8Linear) for x in lm.tapped_linears())
     g = torch.Generator().manual_seed(0)
     frames = torch.randint(0, 256, (6, 3, 16, 16), dtype=torch.uint8, generator=g)

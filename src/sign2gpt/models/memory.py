@@ -31,15 +31,16 @@ from sign2gpt.config import ModelConfig
 
 Device = Literal["cpu", "cuda"]
 
-# Measured by benchmarks/full_size.py (bf16 autocast, paper's sizes), per gradient-checkpointing
-# setting: (bytes per frame, bytes per text token).
+# Measured by benchmarks/full_size.py on the 2-core CPU VM (bf16 autocast, paper's sizes, peak
+# resident set; benchmarks/RESULTS.md#full-size-model), per gradient-checkpointing setting:
+# (bytes per frame, bytes per text token), each from two batch-1 steps that differ only in it.
 MEASURED_BYTES: dict[bool, tuple[float, float]] = {
-    False: (16.0e6, 4.0e6),
-    True: (2.0e6, 4.0e6),
+    False: (26.19e6, 14.43e6),
+    True: (18.17e6, 5.57e6),
 }
-# The resident set of the benchmark's Python process (torch, transformers, sign2gpt imported)
-# before the model is built; on a GPU, an allowance for the CUDA context (not measured here).
-RUNTIME_BYTES: dict[Device, float] = {"cpu": 0.5e9, "cuda": 0.5e9}
+# CPU: the benchmark's process with torch, transformers and sign2gpt imported, before the model
+# (measured, 0.36 GB); GPU: an allowance for the CUDA context (not measured: no GPU here).
+RUNTIME_BYTES: dict[Device, float] = {"cpu": 0.36e9, "cuda": 0.5e9}
 PAPER_FRAME_UNITS = 257 * 384  # DINOv2-small at 224 px: 16 x 16 patches + CLS, width 384
 PAPER_TOKEN_UNITS = 2048 * 24 + 256_008  # XGLM-1.7B: width x layers + vocabulary
 TRAINABLE_BYTES = 4 + 4 + 8  # float32 weight, gradient, AdamW exp_avg + exp_avg_sq

@@ -3,11 +3,12 @@ original DINOv2 .pth): their weights are read, never first drawn at random; --dt
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
-from tiny import model_config
+from tiny import DATA, model_config
 from transformers import Dinov2Model
 
 from sign2gpt.config import Config
@@ -57,7 +58,9 @@ def checkpoint(lm_dir: Path, tokenizer, dinov2_dir: Path, tmp_path: Path) -> Pat
     cfg = model_config(lm_dir)
     cfg.spatial.pretrained = str(dinov2_dir)
     model = TranslationModel.build(cfg, tokenizer=tokenizer)
-    return save_checkpoint(tmp_path / "ckpt", model, Config(model=cfg))
+    full = Config(model=cfg, data=replace(DATA))
+    full.train.max_new_tokens = 6  # a short beam search: the command is what is tested
+    return save_checkpoint(tmp_path / "ckpt", model, full)
 
 
 def test_loading_never_draws_random_weights_for_the_frozen_models(
@@ -160,3 +163,25 @@ def test_dtype_and_int8_for_translation(checkpoint):
     assert (half.float() - ref).abs().max() < 0.05 * scale
     with pytest.raises(Exception, match="not one of"):
         Pipeline.from_checkpoint(checkpoint, dtype="float8")
+
+
+def test_translate_command_takes_dtype_and_int8(checkpoint, tmp_path, capsys):
+    import numpy as np
+    from PIL import Image
+
+    from sign2gpt.cli import main
+
+    frames = tmp_path / "clip"
+    frames.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(6):
+        Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(
+            frames / f"{i:03d}.png"
+        )
+    args = ["translate", "--checkpoint", str(checkpoint), "--num-beams", "2", str(frames)]
+    assert main([*args, "--dtype", "bfloat16", "--quantize", "int8"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"{frames}\t")
+    assert "loaded" in captured.err
+    with pytest.raises(SystemExit):  # argparse refuses it
+        main([*args, "--dtype", "float8"])

@@ -18,6 +18,7 @@ Nothing here trains or scores; the front doors do that, and never import one ano
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -25,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import torch
@@ -42,6 +43,7 @@ from sign2gpt.data.sampler import LengthBucketSampler
 from sign2gpt.data.store import FrameStore
 from sign2gpt.errors import CheckpointError, DataError, Sign2GPTError
 from sign2gpt.models.checkpoint import VOCAB_FILE, load_checkpoint_tokenizer, read_trainable_weights
+from sign2gpt.models.gated_lm import DTYPES
 from sign2gpt.models.pgp_head import (
     COOCCURRENCE_DIM,
     NEAR_DUPLICATE_COS,
@@ -63,6 +65,7 @@ log = logging.getLogger(__name__)
 M = TypeVar("M", bound=StageModel)
 Batch = dict[str, Any]
 Loader = DataLoader | ThreadLoader
+Quantize = Literal["int8"]
 
 # Serialises the tokenizer calls of BatchCollator (ThreadLoader runs collate functions in
 # threads); module-level, so that a collator still pickles for DataLoader worker processes.
@@ -116,14 +119,32 @@ class Pipeline:
     folder: Path | None = None  # the checkpoint folder it was loaded from
     load_seconds: float = 0.0
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    quantize: Quantize | None = None  # "int8": the LM's untapped Linears hold int8 weights
 
     # ---- building ---------------------------------------------------------------------
     @classmethod
-    def from_checkpoint(cls, folder: str | Path, device: str = "cpu") -> Pipeline:
-        """A checkpoint folder, loaded for inference (eval mode) on ``device``."""
+    def from_checkpoint(
+        cls,
+        folder: str | Path,
+        device: str = "cpu",
+        dtype: str | None = None,
+        quantize: Quantize | None = None,
+    ) -> Pipeline:
+        """A checkpoint folder, loaded for inference (eval mode) on ``device``.
+
+        ``dtype`` (``float32``, ``bfloat16``; default the recipe's ``model.lm.dtype``): the LM's
+        weights are read in it and, when it is not float32, the sign model runs under autocast
+        in it (:meth:`autocast`). ``quantize="int8"``: the LM's untapped Linears get int8
+        weights (CPU; :mod:`sign2gpt.models.quantize`)."""
         start = time.perf_counter()
         folder = Path(folder)
-        model, cfg = load_checkpoint(folder, device=device)
+        model, cfg = load_checkpoint(folder, device=device, lm_dtype=dtype)
+        if quantize == "int8":
+            from sign2gpt.models.quantize import quantize_lm_int8
+
+            if not isinstance(model, TranslationModel):
+                raise Sign2GPTError(f"{folder}: a {model.STAGE} checkpoint has no LM to quantise")
+            quantize_lm_int8(model.lm)
         tokenizer = (
             model.tokenizer
             if isinstance(model, TranslationModel)
@@ -140,7 +161,15 @@ class Pipeline:
             folder,
             time.perf_counter() - start,
             torch.device(device),
+            quantize,
         )
+
+    def autocast(self) -> contextlib.AbstractContextManager[object]:
+        """Inference in the LM's dtype: autocast when it is not float32, else nothing."""
+        dtype = DTYPES[self.cfg.model.lm.dtype]
+        if dtype == torch.float32:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=dtype)
 
     @classmethod
     def for_training(cls, cfg: Config) -> Pipeline:
@@ -560,11 +589,15 @@ class Translator:
         device: str = "cpu",
         num_beams: int | None = None,
         heatmap_checkpoint: str | Path | None = None,
+        dtype: str | None = None,
+        quantize: Quantize | None = None,
     ) -> Translator:
+        """``dtype`` and ``quantize``: see :meth:`Pipeline.from_checkpoint` (the stage-2 model)."""
         heatmaps = (
             Pipeline.from_checkpoint(heatmap_checkpoint, device) if heatmap_checkpoint else None
         )
-        return cls(Pipeline.from_checkpoint(checkpoint, device), heatmaps, num_beams)
+        translation = Pipeline.from_checkpoint(checkpoint, device, dtype=dtype, quantize=quantize)
+        return cls(translation, heatmaps, num_beams)
 
     @property
     def load_seconds(self) -> float:
@@ -579,6 +612,8 @@ class Translator:
             "language_model": cfg.model.lm.pretrained,
             "backbone": cfg.model.spatial.pretrained or cfg.model.spatial.backbone,
             "device": str(self.pipeline.device),
+            "dtype": cfg.model.lm.dtype,
+            "quantize": self.pipeline.quantize,
             "num_beams": self.num_beams,
             "language": cfg.data.lang,
         }
@@ -600,11 +635,12 @@ class Translator:
             if value is not None:
                 batch[key] = value
         device = self.pipeline.device
-        z, mask = self.model.encode_batch(batch, device)
         train = self.pipeline.cfg.train
-        result.text = self.model.translate(
-            z, mask, num_beams=self.num_beams, max_new_tokens=train.max_new_tokens
-        )[0]
+        with self.pipeline.autocast():
+            z, mask = self.model.encode_batch(batch, device)
+            result.text = self.model.translate(
+                z, mask, num_beams=self.num_beams, max_new_tokens=train.max_new_tokens
+            )[0]
         result.num_frames = clip.steps
         result.pictures = self._pictures(clip)
         if self.pgp is not None and heatmap_dir is not None:

@@ -24,6 +24,10 @@ and the others still run (exit code 1 at the end).
   --heatmap-checkpoint DIR   a stage-1 checkpoint: also draw its pseudo-gloss localisation
                              map E for each clip into --heatmap-dir
   --json FILE                also write every result (text, frames, seconds, error) as JSON
+  --dtype bfloat16|float32   the LM's weights are read in this dtype and, for bfloat16, the
+                             whole model runs under bf16 autocast (default: the recipe's)
+  --quantize int8            int8 weights for the LM's MLP Linears (CPU only;
+                             docs/performance.md has the measured speed and BLEU change)
 
 example: sign2gpt translate --checkpoint runs/translate/best clip1.mp4 frames/clip2/
 """
@@ -34,6 +38,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="video file or frame folder")
     parser.add_argument("--num-beams", type=int, default=None, help="default: the recipe's (4)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 ...")
+    parser.add_argument(
+        "--dtype",
+        choices=["bfloat16", "float32"],
+        default=None,
+        help="the LM's weights and the compute dtype (default: the recipe's model.lm.dtype)",
+    )
+    parser.add_argument(
+        "--quantize",
+        choices=["int8"],
+        default=None,
+        help="int8 weights for the LM's MLP Linears (CPU; see docs/performance.md)",
+    )
     parser.add_argument("--heatmap-checkpoint", default=None, help="stage-1 checkpoint folder")
     parser.add_argument("--heatmap-dir", default="heatmaps", help="where heatmaps go")
     parser.add_argument("--json", default=None, help="also write the results as JSON here")
@@ -61,7 +77,12 @@ def run(args: argparse.Namespace) -> int:
     if json_path is not None:
         _check_writable(json_path)
     translator = Translator.from_checkpoints(
-        args.checkpoint, args.device, args.num_beams, heatmap_checkpoint=args.heatmap_checkpoint
+        args.checkpoint,
+        args.device,
+        args.num_beams,
+        heatmap_checkpoint=args.heatmap_checkpoint,
+        dtype=args.dtype,
+        quantize=args.quantize,
     )
     print(f"loaded {args.checkpoint} in {translator.load_seconds:.1f} s", file=sys.stderr)
     heatmap_dir = args.heatmap_dir if args.heatmap_checkpoint else None

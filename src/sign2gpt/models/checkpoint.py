@@ -30,6 +30,7 @@ from safetensors import SafetensorError, safe_open
 from sign2gpt.config import Config, ConfigError, ModelConfig, load_config, save_config
 from sign2gpt.errors import CheckpointError
 from sign2gpt.io import load_safetensors, save_safetensors
+from sign2gpt.models.gated_lm import DTYPES
 from sign2gpt.skeleton import Skeleton
 from sign2gpt.text.tokenizer import TOKENIZER_CONFIG_FILE, load_tokenizer
 
@@ -194,15 +195,22 @@ def read_checkpoint_config(folder: str | Path) -> Config:
 
 
 def restore(
-    cls: type[M], folder: str | Path, device: str | torch.device = "cpu"
+    cls: type[M],
+    folder: str | Path,
+    device: str | torch.device = "cpu",
+    lm_dtype: str | None = None,
 ) -> tuple[M, Config]:
     """(model of class ``cls`` in eval mode on ``device``, its Config) from a checkpoint folder.
 
-    The frozen backbone and LM are rebuilt from the references in the config; a folder of
-    another stage, or a missing or mismatched part, is a :class:`CheckpointError` naming the
-    file."""
+    The frozen backbone and LM are rebuilt from the references in the config (the LM read in
+    ``lm_dtype`` when given, else in the recipe's ``model.lm.dtype``); a folder of another
+    stage, or a missing or mismatched part, is a :class:`CheckpointError` naming the file."""
     folder = Path(folder)
     cfg = read_checkpoint_config(folder)
+    if lm_dtype is not None:
+        if lm_dtype not in DTYPES:
+            raise ConfigError(f"LM dtype {lm_dtype!r} is not one of {', '.join(DTYPES)}")
+        cfg.model.lm.dtype = lm_dtype  # type: ignore[assignment]
     weights_path = _weights_path(folder)
     weights = read_trainable_weights(folder)
     stage = cfg.train.stage

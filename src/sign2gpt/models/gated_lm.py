@@ -29,9 +29,15 @@ The sign memory reaches every ``GatedSignAttention`` as the keyword argument ``s
 also inside activation checkpointing); ``generate`` cannot carry extra keywords, so during
 :meth:`GatedLM.generate` one forward pre-hook on the LM adds it to every step. The LoRAs of the
 self-attention's q, k, v, o are forward hooks on those Linear layers
-(:meth:`sign2gpt.models.lora.LoRA.attach`); each only adds to its own layer's output, so their
-order does not matter. The sign branch calls the frozen weights directly (``F.linear``), so the
-self-attention LoRA never touches the sign memory.
+(:meth:`sign2gpt.models.lora.LoRA.attach`); each only adds to its own layer's output. The sign
+branch calls the frozen k and v weights directly (``F.linear``), so the self-attention LoRA
+never touches the sign memory.
+
+No frozen matrix is read twice per step (decoding reads every weight once per token, so a second
+read costs time one for one; benchmarks/full_size.py measures it): the q projection's hook keeps
+its frozen output ``W_q h + b_q`` (before the LoRA is added) for the sign queries, and the sign
+heads are added to the input of the output projection (a forward pre-hook), which is the same
+sum as above: ``o_proj(heads + s) + LoRA_o(heads + s) = text + W_o s + LoRA_o(s)``.
 
 Every trainable tensor lives in :attr:`GatedLM.adapters` (one :class:`GatedLayerAdapter` per
 layer, keys ``adapters.<i>.…``); the Hugging Face model keeps its classes and stock state-dict
@@ -55,10 +61,11 @@ gets no rotary embedding: its positions come from the bridge, as the paper's XGL
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -322,6 +329,9 @@ class SignContext:
     kv: dict[int, tuple[torch.Tensor, torch.Tensor]] = field(default_factory=dict)
     attn_mask: torch.Tensor = field(init=False)  # (B * expand, 1, 1, S) bool
     has_memory: torch.Tensor = field(init=False)  # (B * expand, 1, 1, 1) bool
+    # every clip has a valid position (the usual case): no per-layer zeroing needed
+    all_have_memory: bool = field(init=False)
+    _cast: dict[torch.dtype, torch.Tensor] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         if self.memory.ndim != 3:
@@ -340,10 +350,27 @@ class SignContext:
             any_valid = any_valid.repeat_interleave(self.expand, dim=0)
         self.attn_mask = mask[:, None, None, :]
         self.has_memory = any_valid[:, None, None, None]
+        self.all_have_memory = bool(any_valid.all())
+
+    def memory_as(self, dtype: torch.dtype) -> torch.Tensor:
+        """The memory (B, S, d) in ``dtype``, cast once for all layers."""
+        if dtype not in self._cast:
+            self._cast[dtype] = self.memory.to(dtype)
+        return self._cast[dtype]
 
     @property
     def batch_size(self) -> int:
         return self.memory.shape[0] * self.expand
+
+
+@dataclass
+class _SignPass:
+    """One attention call with the sign branch on: its input and, once the q projection has
+    run on that input, the frozen queries ``W_q h + b_q`` (without LoRA)."""
+
+    x: torch.Tensor  # (B, T, d) the attention's input (normalised text stream)
+    ctx: SignContext
+    q: torch.Tensor | None = None  # (B, T, H * hd)
 
 
 @dataclass
@@ -401,10 +428,61 @@ class GatedLayerAdapter(nn.Module):
         self.gate = nn.Parameter(torch.full((num_heads,), float(cfg.gate_init), device=device))
         # A plain attribute (not submodules): the frozen parts belong to the LM's state dict.
         self._parts = parts
+        self._pass: _SignPass | None = None
 
     def attach_lora(self) -> list[Any]:
-        """Add the self-attention LoRAs to the frozen q, k, v, o (forward hooks); handles."""
-        return [lora.attach(getattr(self._parts, target)) for target, lora in self.lora.items()]
+        """Add the self-attention LoRAs to the frozen q, k, v, o (forward hooks) and the sign
+        branch's taps on q (its frozen output) and o (the sign heads join its input); handles."""
+        p = self._parts
+        handles = [p.q.register_forward_hook(self._q_hook)]
+        handles += [getattr(p, t).register_forward_hook(self._lora_hook(t)) for t in ("k", "v")]
+        handles.append(p.o.register_forward_pre_hook(self._o_pre_hook))
+        handles.append(p.o.register_forward_hook(self._lora_hook("o")))
+        return handles
+
+    def _lora_hook(self, target: str) -> Callable[..., Any]:
+        # A partial of a bound method (not a closure) so deepcopy follows the module.
+        return functools.partial(self._add_lora, target)
+
+    def _add_lora(
+        self, target: str, module: nn.Module, args: tuple[torch.Tensor, ...], out: torch.Tensor
+    ) -> torch.Tensor:
+        if target not in self.lora:
+            return out
+        return self.lora[target](args[0], base=out)
+
+    def _q_hook(
+        self, module: nn.Module, args: tuple[torch.Tensor, ...], out: torch.Tensor
+    ) -> torch.Tensor:
+        # out: (B, T, H * hd) = W_q h + b_q, before any LoRA: the sign queries start from it
+        if self._pass is not None and args[0] is self._pass.x:
+            self._pass.q = out
+        return self._add_lora("q", module, args, out)
+
+    def _o_pre_hook(
+        self, module: nn.Module, args: tuple[torch.Tensor, ...]
+    ) -> tuple[torch.Tensor, ...] | None:
+        # args[0]: (B, T, H * hd) the self-attention heads; the sign heads are added to them
+        sign = self._pass
+        if sign is None:
+            return None
+        self._pass = None  # one output projection per attention call
+        heads = self.sign_attention(sign.x, sign.ctx, q=sign.q)  # (B, T, H * hd)
+        return (args[0] + heads.to(args[0].dtype), *args[1:])
+
+    @contextlib.contextmanager
+    def sign_pass(self, x: torch.Tensor, ctx: SignContext) -> Iterator[None]:
+        """Within: the attention call on ``x`` (B, T, d) gets the sign branch of ``ctx``."""
+        self._pass = _SignPass(x, ctx)
+        try:
+            yield
+            if self._pass is not None:
+                raise RuntimeError(
+                    f"layer {self.index}: the attention never called its output projection, so "
+                    "the sign branch had nowhere to join (check LAYOUTS)"
+                )
+        finally:
+            self._pass = None
 
     def sign_keys_values(self, ctx: SignContext) -> tuple[torch.Tensor, torch.Tensor]:
         """Keys and values of the sign memory, (B * expand, H_kv, S, hd) each."""
@@ -413,12 +491,12 @@ class GatedLayerAdapter(nn.Module):
             return cached
         p = self._parts
         weight = p.k.weight
-        memory = ctx.memory.to(weight.dtype)  # (B, S, d)
+        memory = ctx.memory_as(weight.dtype)  # (B, S, d)
         B, S, _ = memory.shape
         h = p.norm(memory)  # the layer's frozen pre-attention norm
         # The frozen projections are applied directly: their LoRA hooks are for the text stream.
-        k = F.linear(h, p.k.weight, p.k.bias) + self.sign["k"](h).to(weight.dtype)  # (B, S, kv)
-        v = F.linear(h, p.v.weight, p.v.bias) + self.sign["v"](h).to(weight.dtype)
+        k = self.sign["k"](h, base=F.linear(h, p.k.weight, p.k.bias))  # (B, S, kv)
+        v = self.sign["v"](h, base=F.linear(h, p.v.weight, p.v.bias))
         k = k.view(B, S, self.num_kv_heads, self.head_dim)  # (B, S, Hkv, hd)
         if p.k_norm is not None:
             k = p.k_norm(k)
@@ -431,17 +509,20 @@ class GatedLayerAdapter(nn.Module):
             ctx.kv[self.index] = (k, v)
         return k, v
 
-    def sign_attention(self, x: torch.Tensor, ctx: SignContext) -> torch.Tensor:
+    def sign_attention(
+        self, x: torch.Tensor, ctx: SignContext, q: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Gated attention of the text stream over the sign memory, per head before the output
         projection: (B, T, H * hd). ``x``: (B, T, d) the normalised text stream (the attention's
-        input)."""
+        input); ``q``: its frozen queries ``W_q x + b_q`` when already computed."""
         B, T, _ = x.shape
         if ctx.batch_size != B:
             raise ValueError(f"sign memory batch {ctx.batch_size} does not match text batch {B}")
         p = self._parts
         k, v = self.sign_keys_values(ctx)
-        q = F.linear(x, p.q.weight, p.q.bias)  # (B, T, H * hd) frozen q, without its LoRA
-        q = q + self.sign["q"](x).to(q.dtype)
+        if q is None:
+            q = F.linear(x, p.q.weight, p.q.bias)  # (B, T, H * hd) frozen q, without its LoRA
+        q = self.sign["q"](x, base=q)
         q = q.view(B, T, self.num_heads, self.head_dim)  # (B, T, H, hd)
         if p.q_norm is not None:
             q = p.q_norm(q)
@@ -461,19 +542,13 @@ class GatedLayerAdapter(nn.Module):
             )  # (B, H, T, hd) = softmax(Q K^T * scale) V
         else:
             out = _softcapped_attention(q, k, v, ctx.attn_mask, p.scale, p.softcap, dropout)
-        gate = clamp_ste(self.gate).to(out.dtype).view(1, self.num_heads, 1, 1)
-        # (g * softmax) V = g * (softmax V); a clip without sign positions contributes 0.
-        out = out * gate * ctx.has_memory.to(out.dtype)
+        # the straight-through clamp only matters when a gradient is taken
+        gate = clamp_ste(self.gate) if torch.is_grad_enabled() else self.gate.clamp(0.0, 1.0)
+        gate = gate.to(out.dtype).view(1, self.num_heads, 1, 1)
+        if not ctx.all_have_memory:  # a clip without sign positions contributes 0
+            gate = gate * ctx.has_memory.to(out.dtype)  # (B, H, 1, 1)
+        out = out * gate  # (g * softmax) V = g * (softmax V)
         return out.transpose(1, 2).reshape(B, T, self.num_heads * self.head_dim)
-
-    def output_projection(self, heads: torch.Tensor) -> torch.Tensor:
-        """What the sign heads (B, T, H * hd) add to the attention output: the frozen output
-        projection without its bias (the self-attention output has it once) plus its LoRA."""
-        p = self._parts
-        out = F.linear(heads.to(p.o.weight.dtype), p.o.weight)  # (B, T, d)
-        if "o" in self.lora:
-            out = out + self.lora["o"](heads).to(out.dtype)
-        return out
 
     def extra_repr(self) -> str:
         return f"layer={self.index}, heads={self.num_heads}"
@@ -527,13 +602,11 @@ class GatedSignAttention(nn.Module):
     def forward(self, hidden_states: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
         # hidden_states: (B, T, d) the layer input after its pre-attention norm
         ctx: SignContext | None = kwargs.pop(SIGN_CONTEXT_KWARG, None)
-        output = self.attention(hidden_states, *args, **kwargs)  # (text (B, T, d), weights)
         if ctx is None:
-            return output
-        sign = self._adapter.output_projection(self._adapter.sign_attention(hidden_states, ctx))
-        text = output[0] if isinstance(output, tuple) else output
-        text = text + sign.to(text.dtype)  # (B, T, d)
-        return (text, *output[1:]) if isinstance(output, tuple) else text
+            return self.attention(hidden_states, *args, **kwargs)
+        # the sign heads join the self-attention heads at the output projection's input
+        with self._adapter.sign_pass(hidden_states, ctx):
+            return self.attention(hidden_states, *args, **kwargs)  # (text (B, T, d), weights)
 
 
 _WRAPPED = "attention."
@@ -631,6 +704,14 @@ class GatedLM(nn.Module):
     def gate_values(self) -> torch.Tensor:
         """(layers, heads) float32: every gate as the branch uses it (clamped to [0, 1])."""
         return torch.stack([a.gate.detach().float().clamp(0.0, 1.0) for a in self.adapters])
+
+    def tapped_linears(self) -> list[nn.Linear]:
+        """The frozen Linears the LoRA and the sign branch hook into: q, k, v, o per layer."""
+        return [
+            linear
+            for adapter in self.adapters
+            for linear in (adapter._parts.q, adapter._parts.k, adapter._parts.v, adapter._parts.o)
+        ]
 
     def enable_gradient_checkpointing(self) -> None:
         """Recompute each decoder layer in the backward pass."""

@@ -34,6 +34,15 @@ def _init_lora(a: nn.Parameter, b: nn.Parameter) -> None:
     nn.init.zeros_(b)
 
 
+def _as_input(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """``x`` in the adapter's dtype; under autocast as it is: the matmuls run in the autocast
+    dtype anyway, and a float32 copy of the activations would only be cast back (measured:
+    DINOv2's LoRA cost 38 % of its bf16 forward that way, benchmarks/RESULTS.md)."""
+    if torch.is_autocast_enabled(x.device.type):
+        return x
+    return x.to(dtype)
+
+
 class LoRA(nn.Module):
     """The low-rank update of one Linear: (..., in) -> (..., out)."""
 
@@ -56,10 +65,14 @@ class LoRA(nn.Module):
         self.lora_B = nn.Parameter(torch.empty(out_features, cfg.rank, device=device))  # (out, r)
         _init_lora(self.lora_A, self.lora_B)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.to(self.lora_A.dtype)
+    def forward(self, x: torch.Tensor, base: torch.Tensor | None = None) -> torch.Tensor:
+        """The update (..., out) of ``x`` (..., in); with ``base``, ``base`` + the update in
+        ``base``'s dtype, the scaling folded into the addition (one kernel fewer)."""
+        x = _as_input(x, self.lora_A.dtype)
         h = F.linear(self.dropout(x), self.lora_A)  # (..., r)
-        return F.linear(h, self.lora_B) * self.scaling  # (..., out)
+        if base is None:
+            return F.linear(h, self.lora_B) * self.scaling  # (..., out)
+        return torch.add(base, F.linear(h, self.lora_B).to(base.dtype), alpha=self.scaling)
 
     def attach(self, linear: nn.Linear) -> RemovableHandle:
         """Add this adapter's output to ``linear``'s with a forward hook (keys unchanged)."""
@@ -73,7 +86,7 @@ class LoRA(nn.Module):
     def _hook(
         self, module: nn.Module, args: tuple[torch.Tensor, ...], output: torch.Tensor
     ) -> torch.Tensor:
-        return output + self(args[0]).to(output.dtype)
+        return self(args[0], base=output)
 
     def extra_repr(self) -> str:
         return f"{self.in_features}->{self.out_features}, rank={self.rank}, scaling={self.scaling}"
@@ -114,7 +127,7 @@ class FusedQKVLoRA(nn.Module):
 
     def _low_rank(self, x: torch.Tensor) -> torch.Tensor:
         """A @ dropout(x): (..., in) -> (..., r), once per input tensor."""
-        return F.linear(self.dropout(x.to(self.lora_A.dtype)), self.lora_A)
+        return F.linear(self.dropout(_as_input(x, self.lora_A.dtype)), self.lora_A)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self._low_rank(x)  # (..., r)
@@ -157,8 +170,8 @@ class FusedQKVLoRA(nn.Module):
         self, part: int, module: nn.Module, args: tuple[torch.Tensor, ...], output: torch.Tensor
     ) -> torch.Tensor:
         h = self._shared(args[0], part)  # (..., r)
-        delta = F.linear(h, self.b_parts()[part]) * self.scaling  # (..., out_part)
-        return output + delta.to(output.dtype)
+        delta = F.linear(h, self.b_parts()[part]).to(output.dtype)  # (..., out_part)
+        return torch.add(output, delta, alpha=self.scaling)
 
     def extra_repr(self) -> str:
         return (

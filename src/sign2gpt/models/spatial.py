@@ -221,7 +221,8 @@ def load_original_dinov2(path: str | Path, cfg: SpatialConfig) -> Dinov2Model:
     if absent:
         raise CheckpointError(f"{path}: not an original DINOv2 state dict (no {absent[0]})")
     sizes = config_from_original(original, cfg)
-    model = random_dinov2(sizes)
+    with torch.device("meta"):  # shapes only: every weight comes from the file (assign below)
+        model = Dinov2Model(dinov2_config(sizes))
     converted = _adapt_key_names(convert_original_state_dict(original), model)
     expected = model.state_dict()
     missing = sorted(set(expected) - set(converted))
@@ -238,7 +239,7 @@ def load_original_dinov2(path: str | Path, cfg: SpatialConfig) -> Dinov2Model:
             f"{path}: {k} has shape {tuple(converted[k].shape)}, "
             f"expected {tuple(expected[k].shape)}"
         )
-    model.load_state_dict(converted, strict=True)
+    model.load_state_dict(converted, strict=True, assign=True)
     return model
 
 

@@ -24,9 +24,10 @@ def model_type(stage: str) -> type[StageModel]:
 
 
 def load_checkpoint(
-    folder: str | Path, device: str | torch.device = "cpu"
+    folder: str | Path, device: str | torch.device = "cpu", lm_dtype: str | None = None
 ) -> tuple[StageModel, Config]:
     """(model in eval mode on ``device``, its Config): a :class:`PGPModel` or a
-    :class:`TranslationModel` (with its tokenizer), as the folder's ``train.stage`` says."""
+    :class:`TranslationModel` (with its tokenizer), as the folder's ``train.stage`` says;
+    ``lm_dtype`` as in :func:`restore`."""
     stage = read_checkpoint_config(folder).train.stage
-    return restore(model_type(stage), folder, device)
+    return restore(model_type(stage), folder, device, lm_dtype)

@@ -21,8 +21,14 @@ from pathlib import Path
 
 from torch import nn
 
-from sign2gpt.config import Modality, ModelConfig, SpatialConfig
+from sign2gpt.config import Config, Modality, ModelConfig, SpatialConfig
 from sign2gpt.models.gated_lm import local_lm_config
+from sign2gpt.models.memory import (
+    Device,
+    MemoryEstimate,
+    estimate_training_memory,
+    largest_batch,
+)
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.stage import Stage, StageModel
 from sign2gpt.models.stages import model_type
@@ -137,4 +143,71 @@ def format_table(rows: list[ParameterRow]) -> str:
         )
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class MemoryPlan:
+    """The estimated training memory of a recipe at one batch shape, and what fits a GPU."""
+
+    batch: int
+    frames: int
+    tokens: int
+    checkpointing: str  # "spatial on, LM off" ...
+    cpu: MemoryEstimate
+    gpu: MemoryEstimate
+    gpu_memory: float
+    largest_gpu_batch: int
+
+
+def memory_plan(
+    cfg: Config, stage: Stage, batch: int, frames: int, tokens: int, gpu_memory: float
+) -> MemoryPlan:
+    """Estimates (:mod:`sign2gpt.models.memory`) for ``batch`` clips on the CPU and a GPU, and
+    the largest batch whose GPU estimate fits ``gpu_memory`` bytes."""
+    model = build_on_meta(cfg.model, stage)
+    sized = model.cfg  # the sizes actually built (local config.json files read)
+    size = cfg.data.image_size
+
+    def estimate(b: int, device: Device) -> MemoryEstimate:
+        return estimate_training_memory(model, sized, size, b, frames, tokens, device)
+
+    on = {True: "on", False: "off"}
+    return MemoryPlan(
+        batch=batch,
+        frames=frames,
+        tokens=tokens,
+        checkpointing=(
+            f"spatial {on[sized.spatial.gradient_checkpointing]}, "
+            f"LM {on[sized.lm.gradient_checkpointing]}"
+        ),
+        cpu=estimate(batch, "cpu"),
+        gpu=estimate(batch, "cuda"),
+        gpu_memory=gpu_memory,
+        largest_gpu_batch=largest_batch(estimate(1, "cuda"), gpu_memory),
+    )
+
+
+def format_memory(plan: MemoryPlan) -> str:
+    """The memory plan as text (GB = 10^9 bytes)."""
+    e, g = plan.cpu, plan.gpu
+    rows = [
+        ("frozen weights (+ buffers)", e.frozen_weights),
+        ("trainable weights + gradients + AdamW moments", e.trainable_state),
+        (f"activations, frames ({plan.batch} x {plan.frames})", e.activations_frames),
+        (f"activations, text tokens ({plan.batch} x {plan.tokens})", e.activations_tokens),
+        (f"total on a CPU (incl. {e.runtime / 1e9:.1f} GB for the process)", e.total),
+        (f"total on a GPU (incl. {g.runtime / 1e9:.1f} GB CUDA context; unverified)", g.total),
+    ]
+    width = max(len(name) for name, _ in rows)
+    lines = [
+        f"estimated training memory, batch {plan.batch} x {plan.frames} frames x {plan.tokens} "
+        f"tokens, bf16 autocast, gradient checkpointing {plan.checkpointing}:"
+    ]
+    lines += [f"  {name:<{width}}  {value / 1e9:7.2f} GB" for name, value in rows]
+    lines.append(
+        f"largest batch of {plan.frames} frames x {plan.tokens} tokens that fits "
+        f"{plan.gpu_memory / 1e9:.1f} GB of GPU memory: {plan.largest_gpu_batch} "
+        "(GPU figures unverified until benchmarks/gpu_check.sh runs on one)"
+    )
     return "\n".join(lines)

@@ -130,3 +130,11 @@ def test_a_corpus_recipe_and_an_lm_fragment_combine_as_bases(tmp_path):
     assert cfg.model.lm.family == "qwen2" and cfg.model.lm.d_model == 896
     assert cfg.data.dataset == "phoenix14t" and cfg.train.init_from.endswith("pgp/best")
     assert cfg.train.epochs == 3  # the file itself wins over its bases
+
+
+def test_no_memory_estimate_where_it_was_not_measured(capsys):
+    # the per-frame activation bytes were measured on DINOv2: the demo's CNN gets none
+    assert main(["summary", "--config", str(ROOT / "configs/demo/base.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "no memory estimate for input rgb with backbone cnn" in out
+    assert "estimated training memory" not in out

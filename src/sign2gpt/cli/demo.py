@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from sign2gpt.cli._common import Command
+from sign2gpt.config import Modality
 from sign2gpt.errors import Sign2GPTError
 
 NAME = "demo"
@@ -23,16 +26,34 @@ and prints the metrics table, example translations beside their references and t
 localisation heatmap. Every step is a `sign2gpt` subcommand; the commands are printed as they
 run. A step whose output already exists is skipped, so an interrupted demo continues.
 
+  --modality   what the sign model reads, one or several joined by commas (the rows are
+               printed side by side): rgb (default; the rendered frames, as the paper),
+               pose (the corpus's ground-truth keypoints: a perfect pose estimator),
+               rgb+pose (both, fused per frame), gloss (the gloss sequence: the ceiling of
+               what any video model can reach). Keypoints are prepared with
+               `prepare --pose groundtruth` when a modality reads them.
   --stage2     features (default): stage 2 on cached stage-1 features (Sign(Z)2GPT): an epoch
                costs ~5 s instead of ~50 s here, so the CPU budget buys 20 epochs;
                end-to-end: the paper's main setting, stage 2 fine-tunes the whole sign model.
   --ablation   also trains stage 2 end to end from scratch (the paper's "no PGP" setting)
-               for as many epochs as stage 1 had, and prints both rows.
-  --preset     tiny (seconds; for tests) or demo (the real demo, about 15 minutes on 2 cores).
-  --seeds N    trains the main stage-2 run with N seeds (train.seed = the recipe's 42, 43, ...)
+               for as many epochs as stage 1 had, per modality, and prints both rows.
+  --preset     tiny (seconds of training; for trying the commands) or demo (the real demo,
+               about 15 minutes on 2 cores for rgb; pose adds a few minutes).
+  --seeds N    trains each main stage-2 run with N seeds (train.seed = the recipe's 42, 43, ...)
                and prints each and their mean and standard deviation.
   --seed S     the seed of the synthetic corpus (not of training).
+
+example: sign2gpt demo --modality rgb,pose,rgb+pose --ablation
 """
+
+# Run folders of each modality: rgb keeps the plain names (pgp/, translate/) of earlier demos.
+FOLDER_SUFFIX = {
+    Modality.RGB: "",
+    Modality.POSE: "_pose",
+    Modality.RGB_POSE: "_rgb_pose",
+    Modality.GLOSS: "_gloss",
+}
+SCORES = ("bleu1", "bleu2", "bleu3", "bleu4", "rouge_l")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,13 +62,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config-dir", default="configs/demo", help="folder of the demo recipes (configs/demo)"
     )
+    parser.add_argument(
+        "--modality",
+        type=parse_modalities,
+        default=[Modality.RGB],
+        help="rgb (default), pose, rgb+pose, gloss, or several joined by commas",
+    )
     parser.add_argument("--stage2", default="features", choices=["features", "end-to-end"])
     parser.add_argument("--ablation", action="store_true", help="also train without PGP")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic corpus")
     parser.add_argument(
-        "--seeds", type=int, default=1, help="stage-2 training seeds of the main run (default 1)"
+        "--seeds", type=int, default=1, help="stage-2 training seeds of each main run (default 1)"
     )
     parser.add_argument("--workers", type=int, default=2)
+
+
+def parse_modalities(text: str) -> list[Modality]:
+    """``rgb,pose`` -> [Modality.RGB, Modality.POSE] (order kept, repeats dropped)."""
+    known = {m.value: m for m in Modality}
+    modalities: list[Modality] = []
+    for name in (part.strip() for part in text.split(",")):
+        if name not in known:
+            raise argparse.ArgumentTypeError(
+                f"unknown modality {name!r} (known: {', '.join(known)})"
+            )
+        if known[name] not in modalities:
+            modalities.append(known[name])
+    return modalities
 
 
 def _config_dir(arg: str) -> Path:
@@ -78,14 +119,114 @@ def _step(title: str, argv: list[str], timings: dict[str, float], done: Path | N
         raise Sign2GPTError(f"step '{title}' failed (exit {code})")
 
 
+@dataclass(frozen=True)
+class StageTwoRun:
+    """One stage-2 training run of the demo and where its test scores land."""
+
+    label: str
+    modality: Modality
+    folder: Path
+    recipe: str  # file name in the demo's config folder
+    overrides: tuple[str, ...]
+    main: bool  # a with-PGP run (its seeds are averaged); False: the no-PGP ablation
+
+
+@dataclass(frozen=True)
+class ModalityRuns:
+    """Stage 1 of one modality and the stage-2 runs that start from it (or from scratch)."""
+
+    modality: Modality
+    pgp: Path  # stage-1 run folder
+    features: Path | None  # cached stage-1 features (--stage2 features)
+    runs: tuple[StageTwoRun, ...]
+
+
+def plan_runs(
+    out: Path,
+    modalities: list[Modality],
+    stage2: str,
+    seeds: list[int],
+    ablation_epochs: int | None,
+) -> list[ModalityRuns]:
+    """The demo's training runs per modality: stage 1, the main stage-2 run per seed (from the
+    stage-1 model, on its cached features or end to end) and, with ``ablation_epochs``, stage 2
+    from scratch for that many epochs."""
+    plans = []
+    for modality in modalities:
+        suffix = FOLDER_SUFFIX[modality]
+        pgp = out / f"pgp{suffix}"
+        name = f"{modality.value}: "
+        init = f"train.init_from={pgp / 'best'}"
+        features = out / f"features{suffix}" if stage2 == "features" else None
+        if features is not None:
+            recipe, extra = "translate_features.yaml", (init, f"data.features={features}")
+            label = name + "Sign(Z)2GPT, with PGP, stage 2 on cached features"
+        else:
+            recipe, extra = "translate.yaml", (init,)
+            label = name + "Sign2GPT, with PGP, end to end"
+        runs = []
+        for i, seed in enumerate(seeds):
+            folder = out / (f"translate{suffix}" + (f"_seed{seed}" if i else ""))
+            runs.append(
+                StageTwoRun(
+                    label + (f", train.seed {seed}" if i else ""),
+                    modality,
+                    folder,
+                    recipe,
+                    (*extra, f"train.seed={seed}"),
+                    main=True,
+                )
+            )
+        if ablation_epochs is not None:
+            runs.append(
+                StageTwoRun(
+                    name + "Sign2GPT, no PGP, end to end",
+                    modality,
+                    out / f"translate{suffix}_nopgp",
+                    "translate.yaml",
+                    (
+                        "train.init_from=",
+                        f"train.epochs={ablation_epochs}",
+                        f"train.val_every_epochs={ablation_epochs}",
+                    ),
+                    main=False,
+                )
+            )
+        plans.append(ModalityRuns(modality, pgp, features, tuple(runs)))
+    return plans
+
+
+def _seconds_per_epoch(run_folder: Path) -> str:
+    """Training seconds per epoch of a finished run (its DONE file; validation included)."""
+    try:
+        done = json.loads((run_folder / "DONE").read_text(encoding="utf-8"))
+        return f"{done['seconds'] / max(int(done['epochs']), 1):.1f}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "?"
+
+
+def _mean_row(label: str, scores: list[dict[str, float]]) -> list[str]:
+    return [
+        label,
+        *(
+            f"{statistics.fmean(v):.2f} ± {statistics.stdev(v):.2f}"
+            for v in ([s[k] for s in scores] for k in SCORES)
+        ),
+        "",
+    ]
+
+
 def run(args: argparse.Namespace) -> int:
+    from sign2gpt.config import load_config
     from sign2gpt.metrics.tables import table
 
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     cfg_dir = _config_dir(args.config_dir)
+    if args.seeds < 1:
+        raise Sign2GPTError("--seeds must be at least 1")
+    out.mkdir(parents=True, exist_ok=True)
     corpus, store, pg = out / "corpus", out / "store", out / "pseudo_glosses.json"
-    lm_dir, pgp_dir = out / "lm", out / "pgp"
+    lm_dir = out / "lm"
     common = [
         f"data.root={corpus}",
         f"data.store={store}",
@@ -95,6 +236,7 @@ def run(args: argparse.Namespace) -> int:
     ]
     if args.preset == "tiny":
         common += ["train.epochs=1", "lm_pretrain.epochs=1"]
+    modalities: list[Modality] = args.modality
     timings: dict[str, float] = {}
     total_start = time.perf_counter()
     synth_argv = ["synth", "--out", str(corpus), "--preset", args.preset, "--seed", str(args.seed)]
@@ -106,112 +248,94 @@ def run(args: argparse.Namespace) -> int:
 
         render_preview(corpus / manifest["example_clip"], preview)
     print(f"preview of a training clip (what the model sees): {preview}")
-    from sign2gpt.config import load_config
 
     prep_argv = ["prepare", "--config", str(cfg_dir / "base.yaml"), "--dataset", "phoenix14t"]
     prep_argv += ["--root", str(corpus), "--out", str(store), "--workers", str(args.workers)]
-    _step("prepare", prep_argv, timings, store / "DONE")
+    if any(not m.reads_keypoints or m.reads_frames for m in modalities):  # the frame store
+        _step("prepare", prep_argv, timings, store / "DONE")
+    if any(m.reads_keypoints for m in modalities):
+        pose_argv = [*prep_argv, "--pose", "groundtruth", "--no-frames"]
+        _step("prepare keypoints", pose_argv, timings, store / "keypoints" / "DONE")
     pg_argv = ["pseudo-gloss", "--dataset", "phoenix14t", "--root", str(corpus), "--lang", "de"]
     _step("pseudo-gloss", [*pg_argv, "--out", str(pg)], timings, pg)
     lm_argv = ["lm-pretrain", "--config", str(cfg_dir / "lm.yaml"), *common]
     _step("lm-pretrain", lm_argv, timings, lm_dir / "config.json")
-    pgp_argv = ["pretrain", "--config", str(cfg_dir / "pretrain.yaml"), *common]
-    _step("pretrain (PGP)", [*pgp_argv, f"train.out_dir={pgp_dir}"], timings, None)
 
-    init = f"train.init_from={pgp_dir / 'best'}"
-    if args.stage2 == "features":
-        features = out / "features"
-        fx_argv = [
-            "extract-features",
-            "--checkpoint",
-            str(pgp_dir / "best"),
-            "--out",
-            str(features),
-        ]
-        _step("extract-features", fx_argv, timings, None)
-        main_run = ("translate_features.yaml", [init, f"data.features={features}"])
-        label = "Sign(Z)2GPT: with PGP, stage 2 on cached features"
-    else:
-        main_run = ("translate.yaml", [init])
-        label = "Sign2GPT: with PGP, end to end"
-    runs = {label: (out / "translate", *main_run)}
-    if args.seeds < 1:
-        raise Sign2GPTError("--seeds must be at least 1")
-    first_seed = load_config(cfg_dir / main_run[0]).train.seed
-    for seed in range(first_seed + 1, first_seed + args.seeds):
-        recipe, extra = main_run
-        runs[f"{label}, train.seed {seed}"] = (
-            out / f"translate_seed{seed}",
-            recipe,
-            [*extra, f"train.seed={seed}"],
-        )
-    if args.ablation:
-        pgp_epochs = load_config(cfg_dir / "pretrain.yaml").train.epochs
-        runs["Sign2GPT: no PGP, end to end"] = (
-            out / "translate_nopgp",
-            "translate.yaml",
+    first_seed = load_config(cfg_dir / "translate.yaml").train.seed
+    pgp_epochs = load_config(cfg_dir / "pretrain.yaml").train.epochs
+    plans = plan_runs(
+        out,
+        modalities,
+        args.stage2,
+        list(range(first_seed, first_seed + args.seeds)),
+        pgp_epochs if args.ablation else None,
+    )
+    rows: list[list[str]] = []
+    examples: list[dict[str, str]] = []
+    localisation: list[list[str]] = []
+    settings = ""
+    for plan in plans:
+        m = plan.modality.value
+        inputs = [*common, f"model.input={m}"]
+        pgp_argv = ["pretrain", "--config", str(cfg_dir / "pretrain.yaml"), *inputs]
+        _step(f"pretrain (PGP): {m}", [*pgp_argv, f"train.out_dir={plan.pgp}"], timings, None)
+        if plan.features is not None:
+            fx_argv = ["extract-features", "--checkpoint", str(plan.pgp / "best")]
+            _step(f"extract-features: {m}", [*fx_argv, "--out", str(plan.features)], timings, None)
+        seed_scores = []
+        for stage2 in plan.runs:
+            tr_argv = ["train", "--config", str(cfg_dir / stage2.recipe), *inputs]
+            tr_argv += [f"train.out_dir={stage2.folder}", *stage2.overrides]
+            _step(f"train: {stage2.label}", tr_argv, timings, None)
+            ev_argv = ["evaluate", "--checkpoint", str(stage2.folder / "best"), "--split", "test"]
+            _step(f"evaluate: {stage2.label}", ev_argv, timings, None)
+            metrics = json.loads((stage2.folder / "best/eval/test_metrics.json").read_text())
+            settings = metrics.get("settings", settings)
+            # the stage-1 epoch time stands beside the runs that start from stage 1
+            epoch = _seconds_per_epoch(plan.pgp) if stage2.main else "-"
+            rows.append([stage2.label, *(f"{metrics[k]:.2f}" for k in SCORES), epoch])
+            examples = examples or metrics.get("examples", [])
+            if stage2.main:
+                seed_scores.append({k: float(metrics[k]) for k in SCORES})
+        if len(seed_scores) > 1:
+            rows.append(_mean_row(f"{m}: mean ± sd over {len(seed_scores)} seeds", seed_scores))
+        ev1 = ["evaluate", "--checkpoint", str(plan.pgp / "best"), "--split", "test"]
+        _step(f"evaluate: pseudo-glosses, {m}", [*ev1, "--heatmaps", "3"], timings, None)
+        pgp_metrics = json.loads((plan.pgp / "best/eval/test_metrics.json").read_text())
+        localisation.append(
             [
-                "train.init_from=",
-                f"train.epochs={pgp_epochs}",
-                f"train.val_every_epochs={pgp_epochs}",
-            ],
-        )
-    keys = ["bleu1", "bleu2", "bleu3", "bleu4", "rouge_l"]
-    rows, examples = [], []
-    seed_scores: list[dict[str, float]] = []
-    for label, (run_dir, recipe, extra) in runs.items():
-        tr_cfg = str(cfg_dir / recipe)
-        tr_argv = ["train", "--config", tr_cfg, *common, f"train.out_dir={run_dir}", *extra]
-        _step(f"train: {label}", tr_argv, timings, None)
-        ev_argv = ["evaluate", "--checkpoint", str(run_dir / "best"), "--split", "test"]
-        _step(f"evaluate: {label}", ev_argv, timings, None)
-        metrics = json.loads((run_dir / "best" / "eval" / "test_metrics.json").read_text())
-        rows.append([label, *(f"{metrics[k]:.2f}" for k in keys)])
-        examples = examples or metrics.get("examples", [])
-        if run_dir.name.startswith("translate") and run_dir.name != "translate_nopgp":
-            seed_scores.append({k: float(metrics[k]) for k in keys})
-    if len(seed_scores) > 1:
-        import statistics
-
-        rows.append(
-            [
-                f"mean ± sd over {len(seed_scores)} seeds",
-                *(
-                    f"{statistics.fmean(v):.2f} ± {statistics.stdev(v):.2f}"
-                    for v in ([s[k] for s in seed_scores] for k in keys)
-                ),
+                m,
+                *(f"{pgp_metrics.get(k, 0.0):.2f}" for k in ("loc_precision", "loc_recall")),
+                f"{pgp_metrics.get('loc_f1', 0.0):.2f}",
+                f"{pgp_metrics['span_hit_rate']:.2f}" if "span_hit_rate" in pgp_metrics else "-",
+                ", ".join(pgp_metrics.get("heatmaps", [])[:1]),
             ]
         )
-    ev1 = ["evaluate", "--checkpoint", str(pgp_dir / "best"), "--split", "test", "--heatmaps", "3"]
-    _step("evaluate: pseudo-glosses", ev1, timings, None)
-    pgp_metrics = json.loads((pgp_dir / "best" / "eval" / "test_metrics.json").read_text())
     total = time.perf_counter() - total_start
 
     print("\n== Results on the synthetic test split")
-    print(table(["model", "BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "ROUGE-L"], rows))
-    print(f"scoring: {metrics.get('settings', '')}")
+    header = ["model", "BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "ROUGE-L", "stage-1 s/epoch"]
+    print(table(header, rows))
+    print(f"scoring: {settings}")
     print("\nexamples (reference / hypothesis):")
     for ex in examples[:5]:
         print(f"  ref: {ex['reference']}\n  hyp: {ex['hypothesis']}")
-    loc = {k: pgp_metrics.get(k, 0.0) for k in ("loc_precision", "loc_recall", "loc_f1")}
-    print(
-        "\npseudo-gloss localisation (E > 0.2): "
-        + ", ".join(f"{k} {v:.2f}" for k, v in loc.items())
-        + (
-            f", peak inside the true sign span {pgp_metrics['span_hit_rate']:.2f}"
-            if "span_hit_rate" in pgp_metrics
-            else ""
-        )
-    )
-    for path in pgp_metrics.get("heatmaps", []):
-        print(f"heatmap: {path}")
+    print("\npseudo-gloss localisation of stage 1 (E > 0.2):")
+    loc_header = ["input", "precision", "recall", "F1", "peak in true span", "a heatmap"]
+    print(table(loc_header, localisation))
     print("\ntime per step (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
     print(f"total: {total:.0f} s")
-    summary = {"results": rows, "timings_s": timings, "total_s": total, "pgp": pgp_metrics}
+    summary = {
+        "results": rows,
+        "localisation": localisation,
+        "timings_s": timings,
+        "total_s": total,
+    }
     (out / "demo_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    first = plans[0]
     print(
-        f"\nserve it: sign2gpt serve --checkpoint {out / 'translate' / 'best'} "
-        f"--heatmap-checkpoint {pgp_dir / 'best'}"
+        f"\nserve it: sign2gpt serve --checkpoint {first.runs[0].folder / 'best'} "
+        f"--heatmap-checkpoint {first.pgp / 'best'}"
     )
     return 0
 

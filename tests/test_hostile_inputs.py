@@ -407,7 +407,12 @@ def test_continue_trains_a_finished_run_on(chain, tmp_path, capsys):
     steps = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)["global_step"]
     argv = ["pretrain", *recipe(chain, f"train.out_dir={run_dir}", "train.epochs=2"), "--continue"]
     assert main(argv) == 0
-    assert "resuming from" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "resuming from" in captured.out
+    # stderr is no terminal here: one line per epoch, no progress bar's carriage returns
+    assert "\r" not in captured.err
+    (line,) = [x for x in captured.err.splitlines() if x.startswith("epoch ")]
+    assert line.startswith("epoch 2/2 in ") and "train/loss" in line
     after = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)["global_step"]
     assert after == 2 * steps  # one more epoch on top of the finished one
     assert (run_dir / "DONE").is_file()

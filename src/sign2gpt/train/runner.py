@@ -26,6 +26,7 @@ import json
 import logging
 import pickle
 import shutil
+import sys
 import time
 import warnings
 from collections.abc import Sequence
@@ -151,6 +152,38 @@ class RunFolder:
         return stale
 
 
+class EpochLines(Callback):
+    """One line per epoch instead of a progress bar when stderr is not a terminal (a log file,
+    a pipe, CI): a bar's carriage-return updates would fill the file with thousands of them."""
+
+    def __init__(self) -> None:
+        self.start = 0.0
+        self.validated = False
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.start, self.validated = time.perf_counter(), False
+
+    def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.validated = True
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if not trainer.is_global_zero:
+            return
+        # the dev metrics only in the epochs that computed them (callback_metrics keeps old ones)
+        prefixes = ("train/loss", "val/") if self.validated else ("train/loss",)
+        shown = ", ".join(
+            f"{k} {float(v):.4g}"
+            for k, v in sorted(trainer.callback_metrics.items())
+            if k.startswith(prefixes) and v.numel() == 1
+        )
+        epochs = trainer.max_epochs if trainer.max_epochs and trainer.max_epochs > 0 else "?"
+        seconds = time.perf_counter() - self.start
+        print(
+            f"epoch {trainer.current_epoch + 1}/{epochs} in {seconds:.0f} s: {shown}",
+            file=sys.stderr,
+        )
+
+
 class FinalCheckpoint(Checkpoint):
     """Writes ``last.ckpt`` once more when training ends: Lightning writes a final one only
     when no periodic one was written, so a resumed finished run would otherwise redo its tail.
@@ -201,7 +234,7 @@ def make_trainer(
             periodic,
             FinalCheckpoint(folder.last),
             LearningRateMonitor("step"),
-            TQDMProgressBar(refresh_rate=5),
+            TQDMProgressBar(refresh_rate=5) if sys.stderr.isatty() else EpochLines(),
             # stage 2: how the zero-initialised gates open (logs/gates.csv, `sign2gpt report`)
             GateLog(out_dir / "logs" / GATES_FILE, train.log_every_steps),
             *callbacks,
@@ -210,6 +243,7 @@ def make_trainer(
         use_distributed_sampler=False,  # LengthBucketSampler shards by itself
         num_sanity_val_steps=0,
         enable_model_summary=verbose,
+        enable_progress_bar=sys.stderr.isatty(),
         default_root_dir=out_dir,
     )
 

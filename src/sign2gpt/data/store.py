@@ -33,11 +33,11 @@ import re
 import struct
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -53,6 +53,9 @@ from sign2gpt.data.frames import (
 from sign2gpt.data.records import ClipRecord
 from sign2gpt.errors import DataError
 from sign2gpt.io import os_reason
+
+TaskT = TypeVar("TaskT")
+ResultT = TypeVar("ResultT")
 
 FORMAT = "sign2gpt-frame-store"
 VERSION = 1
@@ -390,13 +393,17 @@ def _resume_state(out: Path, records: list[ClipRecord]) -> dict[str, dict[str, A
     return done
 
 
-def _pool_results(tasks: list[_Task], workers: int) -> Iterator[dict[str, Any]]:
+def pool_map(
+    fn: Callable[[TaskT], ResultT], tasks: Sequence[TaskT], workers: int
+) -> Iterator[ResultT]:
+    """``fn`` over ``tasks`` in ``workers`` processes, results as they finish (in this process
+    when one worker or one task). ``fn`` must be a module-level function (it is pickled)."""
     if workers <= 1 or len(tasks) <= 1:
-        yield from map(_prepare_one, tasks)
+        yield from map(fn, tasks)
         return
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     with mp.get_context(method).Pool(workers) as pool:
-        yield from pool.imap_unordered(_prepare_one, tasks, chunksize=1)
+        yield from pool.imap_unordered(fn, tasks, chunksize=1)
 
 
 def prepare_store(
@@ -497,7 +504,7 @@ def _make_clips(
 
     with ExitStack() as stack:
         index = None
-        results = _pool_results(pending, workers)
+        results = pool_map(_prepare_one, pending, workers)
         bar = tqdm(results, total=len(pending), desc="prepare", unit="clip", disable=not progress)
         for result in bar:
             if "skipped" in result:

@@ -21,10 +21,7 @@ from __future__ import annotations
 
 import enum
 import json
-import multiprocessing as mp
 import os
-import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +30,7 @@ import numpy as np
 
 from sign2gpt.data.pose.keypoints import Keypoints
 from sign2gpt.data.records import ClipRecord
-from sign2gpt.data.store import clip_filename, read_index
+from sign2gpt.data.store import clip_filename, pool_map, read_index
 from sign2gpt.errors import DataError
 from sign2gpt.io import os_reason
 from sign2gpt.skeleton import Skeleton
@@ -161,15 +158,6 @@ def _prepare_one(task: _Task) -> dict[str, Any]:
     return {"row": row, "skeleton": kp.skeleton.to_dict()}
 
 
-def _pool(tasks: list[_Task], workers: int) -> Iterator[dict[str, Any]]:
-    if workers <= 1 or len(tasks) <= 1:
-        yield from map(_prepare_one, tasks)
-        return
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    with mp.get_context(method).Pool(workers) as pool:
-        yield from pool.imap_unordered(_prepare_one, tasks, chunksize=1)
-
-
 def _done_rows(folder: Path, records: list[ClipRecord]) -> dict[str, dict[str, Any]]:
     """Rows of clips whose file is there, in the records' current labels."""
     rows, _ = read_index(folder)
@@ -217,7 +205,7 @@ def prepare_keypoints(
             (folder / DONE).unlink(missing_ok=True)
             with open(folder / INDEX, "a", encoding="utf-8") as index:
                 bar = tqdm(
-                    _pool(pending, workers),
+                    pool_map(_prepare_one, pending, workers),
                     total=len(pending),
                     desc="keypoints",
                     unit="clip",

@@ -4,7 +4,8 @@
 its manifest; ``render_preview(clip_dir, out_png)`` draws a contact sheet of one clip.
 """
 
-from sign2gpt.synth.corpus import PRESETS, generate_corpus
+from sign2gpt.synth.corpus import PRESETS
+from sign2gpt.synth.generate import generate_corpus
 from sign2gpt.synth.preview import render_preview
 
 __all__ = ["PRESETS", "generate_corpus", "render_preview"]

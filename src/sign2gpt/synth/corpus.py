@@ -1,6 +1,7 @@
 """Generate a synthetic corpus: sentences, splits, signers, rendered frames, ground truth.
 
-``generate_corpus`` writes, under ``out``:
+``generate_grammar_corpus`` (and ``sentences``, for the large preset and a user's own text)
+write, under ``out``:
 - the dataset in the layout of the real one (``writers.py``): Phoenix14T or CSL-Daily;
 - ``groundtruth/<split>/<name>.json`` per clip: sentence, glosses with frame spans and markers,
   per-frame 2D keypoints (pixels of the stored frames), broken and empty frame indices, signer;
@@ -27,11 +28,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from sign2gpt.data.pose.skeletons import SYNTH_POINT_NAMES
 from sign2gpt.errors import DataError
 from sign2gpt.synth import grammar_de, grammar_zh
 from sign2gpt.synth.lexicon import Sign, build_lexicon
 from sign2gpt.synth.motion import Timing, plan_clip
-from sign2gpt.synth.render import KEYPOINT_NAMES, FrameRenderer
+from sign2gpt.synth.render import FrameRenderer
 from sign2gpt.synth.signers import SIGNERS, Signer, signers_for
 from sign2gpt.synth.utterance import Utterance
 from sign2gpt.synth.writers import LAYOUTS, Layout
@@ -163,7 +165,7 @@ def render_clip(job: ClipJob) -> dict:
         "broken_frames": broken,
         "empty_frames": empty,
         "colours": renderer.colours(),
-        "keypoint_names": list(KEYPOINT_NAMES),
+        "keypoint_names": list(SYNTH_POINT_NAMES),
         "keypoints": keypoints,
     }
     os.makedirs(os.path.dirname(job.gt_path), exist_ok=True)
@@ -266,27 +268,18 @@ def prepare_out(out: Path, layout: Layout, overwrite: bool) -> None:
         raise DataError(f"{out}: cannot create the folder ({exc.strerror or exc})") from None
 
 
-def generate_corpus(
+def generate_grammar_corpus(
     out: Path | str,
-    preset: str = "demo",
-    fmt: str = "phoenix14t",
-    seed: int = 0,
-    signer_independent: bool = False,
-    workers: int = 2,
-    overwrite: bool = False,
-    progress: bool = True,
-    scale: float = 1.0,
+    preset: str,
+    fmt: str,
+    seed: int,
+    signer_independent: bool,
+    workers: int,
+    overwrite: bool,
+    progress: bool,
 ) -> dict:
-    """Render a synthetic corpus into ``out`` and return its manifest (also written to
-    ``out/groundtruth/manifest.json``). ``scale`` shrinks the large preset (tests)."""
-    if preset not in PRESETS:
-        raise DataError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
-    if fmt not in LAYOUTS:
-        raise DataError(f"unknown format {fmt!r}; choose one of {', '.join(LAYOUTS)}")
-    if preset == "large":
-        return _generate_large(
-            Path(out), fmt, seed, signer_independent, workers, overwrite, progress, scale
-        )
+    """A grammar preset (tiny, demo) rendered into ``out``; its manifest (also written to
+    ``out/groundtruth/manifest.json``)."""
     p = PRESETS[preset]
     layout = LAYOUTS[fmt]
     out = Path(out)
@@ -302,41 +295,6 @@ def generate_corpus(
         "dev_test_with_unseen_words": unseen,
     }
     return render_and_write(plan, lexicon_for(lang), info, workers, progress)
-
-
-def _generate_large(
-    out: Path,
-    fmt: str,
-    seed: int,
-    signer_independent: bool,
-    workers: int,
-    overwrite: bool,
-    progress: bool,
-    scale: float,
-) -> dict:
-    """The large preset: generated German sentences fed through the ``--sentences`` path."""
-    from sign2gpt.synth.grammar_de_large import sample_corpus
-    from sign2gpt.synth.lexicon_de import german_lexicon
-    from sign2gpt.synth.sentences import generate_from_sentences
-
-    if fmt != "phoenix14t":
-        raise DataError("preset large exists for the phoenix14t layout only (German)")
-    corpus = sample_corpus(seed, scale)
-    items = corpus.items()
-    return generate_from_sentences(
-        [s for _, s in items],
-        out,
-        "de",
-        splits=[split for split, _ in items],
-        seed=seed,
-        signer_independent=signer_independent,
-        workers=workers,
-        overwrite=overwrite,
-        progress=progress,
-        sign_map=german_lexicon().sign_map,
-        preset=PRESETS["large"],
-        source=f"sign2gpt.synth.grammar_de_large (seed {seed}, scale {scale:g})",
-    )
 
 
 @dataclass
@@ -493,7 +451,7 @@ def render_and_write(
         ],
         "held_out_signers": [s.name for s in plan.held_out],
         "example_clip": Path(jobs[0].frame_dir).relative_to(out).as_posix(),
-        "keypoint_names": list(KEYPOINT_NAMES),
+        "keypoint_names": list(SYNTH_POINT_NAMES),
         "conventions": {
             "frame_index": "0-based position in the clip's sorted frame files",
             "span": "glosses[].start inclusive, glosses[].end exclusive (frame indices)",

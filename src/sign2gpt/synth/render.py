@@ -12,25 +12,9 @@ import random
 
 from PIL import Image, ImageDraw
 
+from sign2gpt.data.pose.skeletons import SYNTH_HAND_POINTS, SYNTH_POINT_NAMES
 from sign2gpt.synth.motion import HandState, Pose
 from sign2gpt.synth.signers import RGB, Signer
-
-# Keypoint order of the ground-truth files (anatomical sides, as OpenPose / MediaPipe name them).
-HAND_POINTS = ("palm", "thumb", "index", "middle", "ring", "pinky")
-KEYPOINT_NAMES: tuple[str, ...] = (
-    "nose",
-    "right_eye",
-    "left_eye",
-    "neck",
-    "right_shoulder",
-    "left_shoulder",
-    "right_elbow",
-    "left_elbow",
-    "right_wrist",
-    "left_wrist",
-    *(f"right_{p}" for p in HAND_POINTS),
-    *(f"left_{p}" for p in HAND_POINTS),
-)
 
 PALM_LEN, PALM_WIDTH = 8.0, 7.2
 FINGER_LEN = (6.2, 7.6, 8.2, 7.6, 6.2)
@@ -214,7 +198,7 @@ class FrameRenderer:
 
         if ss > 1:
             img = img.reduce(ss)
-        kps = [self.px(*keypoints[n]) for n in KEYPOINT_NAMES]
+        kps = [self.px(*keypoints[n]) for n in SYNTH_POINT_NAMES]
         return img, kps
 
     def _ellipse(self, d, P, cx, cy, rx, ry, fill) -> None:
@@ -317,6 +301,6 @@ class FrameRenderer:
                 [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)], outline=self.finger, width=fw
             )
         out = {"elbow": (ex, ey), "wrist": wrist, "palm": (cx, cy)}
-        for name, tip in zip(HAND_POINTS[1:], tips):
+        for name, tip in zip(SYNTH_HAND_POINTS[1:], tips):
             out[name] = tip
         return out

@@ -232,3 +232,37 @@ def corpus_lexicon(utterances: Sequence[Utterance], lang: str) -> dict[str, Sign
     """A sign for every gloss of the corpus, each drawn from its own stream."""
     glosses = sorted({g for u in utterances for g in u.glosses})
     return build_lexicon(glosses, lang, stable=True)
+
+
+def generate_large_corpus(
+    out: Path,
+    fmt: str,
+    seed: int,
+    signer_independent: bool,
+    workers: int,
+    overwrite: bool,
+    progress: bool,
+    scale: float,
+) -> dict:
+    """The large preset: generated German sentences fed through the ``--sentences`` path."""
+    from sign2gpt.synth.grammar_de_large import sample_corpus
+    from sign2gpt.synth.lexicon_de import german_lexicon
+
+    if fmt != "phoenix14t":
+        raise DataError("preset large exists for the phoenix14t layout only (German)")
+    corpus = sample_corpus(seed, scale)
+    items = corpus.items()
+    return generate_from_sentences(
+        [s for _, s in items],
+        out,
+        "de",
+        splits=[split for split, _ in items],
+        seed=seed,
+        signer_independent=signer_independent,
+        workers=workers,
+        overwrite=overwrite,
+        progress=progress,
+        sign_map=german_lexicon().sign_map,
+        preset=PRESETS["large"],
+        source=f"sign2gpt.synth.grammar_de_large (seed {seed}, scale {scale:g})",
+    )

@@ -21,7 +21,24 @@ from dataclasses import dataclass
 
 from sign2gpt.data.pose.face_tables import FACE70_MIRROR, FACE_MESH_MIRROR
 from sign2gpt.data.pose.keypoints import PointGroup, Skeleton, mirror_by_names, swap_left_right
-from sign2gpt.synth.render import HAND_POINTS, KEYPOINT_NAMES
+
+# The synthetic corpus's keypoints, in the order of its ground-truth files (anatomical sides,
+# as OpenPose / MediaPipe name them).
+SYNTH_HAND_POINTS = ("palm", "thumb", "index", "middle", "ring", "pinky")
+SYNTH_POINT_NAMES: tuple[str, ...] = (
+    "nose",
+    "right_eye",
+    "left_eye",
+    "neck",
+    "right_shoulder",
+    "left_shoulder",
+    "right_elbow",
+    "left_elbow",
+    "right_wrist",
+    "left_wrist",
+    *(f"right_{p}" for p in SYNTH_HAND_POINTS),
+    *(f"left_{p}" for p in SYNTH_HAND_POINTS),
+)
 
 
 @dataclass(frozen=True)
@@ -193,18 +210,20 @@ def openpose_components(body: Sequence[str], hands: bool, face: bool) -> list[Co
 
 
 def synth_skeleton() -> Skeleton:
-    """The 22 points of the synthetic corpus's ground truth (``synth.render.KEYPOINT_NAMES``):
+    """The 22 points of the synthetic corpus's ground truth (:data:`SYNTH_POINT_NAMES`):
     10 body points (nose, eyes, neck, shoulders, elbows, wrists), 6 per hand (palm and the five
     finger tips), no face group."""
-    names = KEYPOINT_NAMES
+    names = SYNTH_POINT_NAMES
     index = {n: i for i, n in enumerate(names)}
-    hands = {side: tuple(index[f"{side}_{p}"] for p in HAND_POINTS) for side in ("left", "right")}
+    hands = {
+        side: tuple(index[f"{side}_{p}"] for p in SYNTH_HAND_POINTS) for side in ("left", "right")
+    }
     in_hands = {i for v in hands.values() for i in v}
     limbs = [("nose", "right_eye"), ("nose", "left_eye"), ("nose", "neck")]
     for side in ("left", "right"):
         limbs += [("neck", f"{side}_shoulder"), (f"{side}_shoulder", f"{side}_elbow")]
         limbs += [(f"{side}_elbow", f"{side}_wrist"), (f"{side}_wrist", f"{side}_palm")]
-        limbs += [(f"{side}_palm", f"{side}_{p}") for p in HAND_POINTS[1:]]
+        limbs += [(f"{side}_palm", f"{side}_{p}") for p in SYNTH_HAND_POINTS[1:]]
     return Skeleton(
         name="synth-22",
         names=names,

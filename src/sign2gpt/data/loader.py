@@ -25,7 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import torch
-from torch.utils.data import DataLoader, default_collate
+from torch.utils.data import DataLoader, Dataset, default_collate
 
 from sign2gpt.config import DataConfig
 
@@ -213,7 +213,7 @@ class ThreadLoader:
 
 
 def make_loader(
-    dataset: Any,
+    dataset: Dataset,
     batch_sampler: Iterable[Sequence[int]],
     collate_fn: Callable[[list[Any]], Any],
     data: DataConfig,

@@ -22,9 +22,12 @@ import os
 import re
 import stat
 import struct
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+
+from tqdm import tqdm
 
 from sign2gpt.errors import DataError, Sign2GPTError
 
@@ -190,3 +193,17 @@ def load_safetensors(
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:
         raise error(f"{path}: not a readable {what} ({exc})") from None
+
+
+ItemT = TypeVar("ItemT")
+
+# A bar redrawn every 0.1 s is right on a terminal; into a log file (a pipe, CI, nohup) each
+# redraw is another carriage-return update, thousands per run: there, one every 30 s.
+LOG_FILE_INTERVAL_S = 30.0
+
+
+def progress_bar(iterable: Iterable[ItemT] | None = None, **options: object) -> tqdm[ItemT]:
+    """A tqdm progress bar (``options`` as tqdm's), sparse when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        options.setdefault("mininterval", LOG_FILE_INTERVAL_S)
+    return tqdm(iterable, **options)  # type: ignore[arg-type]

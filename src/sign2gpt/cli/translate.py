@@ -69,8 +69,7 @@ def _check_writable(path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
+    from sign2gpt.io import progress_bar
     from sign2gpt.pipeline import Translator
 
     json_path = Path(args.json) if args.json else None
@@ -87,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"loaded {args.checkpoint} in {translator.load_seconds:.1f} s", file=sys.stderr)
     heatmap_dir = args.heatmap_dir if args.heatmap_checkpoint else None
     results = []
-    for source in tqdm(args.inputs, desc="translating", unit="clip", disable=len(args.inputs) < 3):
+    for source in progress_bar(
+        args.inputs, desc="translating", unit="clip", disable=len(args.inputs) < 3
+    ):
         result = translator.translate(source, heatmap_dir=heatmap_dir)
         results.append(result)
         if result.error:

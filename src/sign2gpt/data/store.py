@@ -500,12 +500,14 @@ def _make_clips(
 
     The store is touched only when a clip is made: a run whose pending clips are all skipped
     again (no readable frame) changes nothing, and so succeeds in a read-only folder."""
-    from tqdm import tqdm
+    from sign2gpt.io import progress_bar
 
     with ExitStack() as stack:
         index = None
         results = pool_map(_prepare_one, pending, workers)
-        bar = tqdm(results, total=len(pending), desc="prepare", unit="clip", disable=not progress)
+        bar = progress_bar(
+            results, total=len(pending), desc="prepare", unit="clip", disable=not progress
+        )
         for result in bar:
             if "skipped" in result:
                 summary.skipped.append(result["skipped"])

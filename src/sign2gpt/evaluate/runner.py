@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from sign2gpt.errors import Sign2GPTError
-from sign2gpt.io import writable_folder
+from sign2gpt.io import progress_bar, writable_folder
 from sign2gpt.metrics.localisation import SpanLocalisation
 from sign2gpt.metrics.pgp import PGPCounts, mean_average_precision, never_found, write_per_class
 from sign2gpt.metrics.plots import draw_keypoints, plot_clip_localisation
@@ -85,7 +84,7 @@ def _evaluate_translation(
     cfg = pipeline.cfg
     rows: list[tuple[str, str, str]] = []
     loader = pipeline.loader(split, batch_size=batch_size)
-    for batch in tqdm(loader, desc=f"translating {split}", unit="batch"):
+    for batch in progress_bar(loader, desc=f"translating {split}", unit="batch"):
         z, mask = _sign_features(pipeline, batch)
         hyps = model.translate(z, mask, num_beams=beams, max_new_tokens=cfg.train.max_new_tokens)
         rows.extend(zip(batch["ids"], batch["texts"], hyps))
@@ -138,7 +137,7 @@ def _evaluate_pgp(
     scores: list[np.ndarray] = []  # (B, V) yhat per batch, for the mean average precision
     truths: list[np.ndarray] = []
     loader = pipeline.loader(split, batch_size=batch_size)
-    for batch in tqdm(loader, desc=f"pseudo-glosses {split}", unit="batch"):
+    for batch in progress_bar(loader, desc=f"pseudo-glosses {split}", unit="batch"):
         z, mask = _sign_features(pipeline, batch)
         res = model.pseudo_glosses(z, mask, batch["targets"].to(pipeline.device))
         counts.update(res.yhat.float(), res.E.float(), batch["targets"])

@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from sign2gpt.data.dataset import collate_clips
 from sign2gpt.data.features import FeatureStoreWriter
 from sign2gpt.errors import Sign2GPTError
+from sign2gpt.io import progress_bar
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.pipeline import Pipeline
 
@@ -54,7 +54,7 @@ def extract_features(
                 continue
             batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
             loader = pipeline.loader(split, dataset=dataset, batches=batches, collate=collate_clips)
-            for batch in tqdm(loader, desc=f"features {split} view {view}", unit="batch"):
+            for batch in progress_bar(loader, desc=f"features {split} view {view}", unit="batch"):
                 z, mask = model.encode_batch(batch, pipeline.device)
                 for row, clip_id in enumerate(batch["ids"]):
                     entry = {

@@ -27,11 +27,11 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm import tqdm
 from transformers import PreTrainedTokenizerBase
 
 from sign2gpt.config import ConfigError, PGPHeadConfig
 from sign2gpt.errors import DataError, Sign2GPTError
+from sign2gpt.io import progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +239,9 @@ def _read_vec(path: Path, vocab: list[str]) -> tuple[torch.Tensor, int]:
         exact = torch.zeros(len(vocab), dtype=torch.bool)
         folded = torch.zeros(len(vocab), dtype=torch.bool)
         remaining = len(wanted)
-        bar = tqdm(handle, total=count, desc=f"reading {path.name}", unit=" words", leave=False)
+        bar = progress_bar(
+            handle, total=count, desc=f"reading {path.name}", unit=" words", leave=False
+        )
         try:
             for number, line in enumerate(bar, start=2):
                 word, _, rest = line.rstrip("\r\n").partition(" ")

@@ -26,10 +26,9 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from tqdm import tqdm
-
 from sign2gpt.data.pose.skeletons import SYNTH_POINT_NAMES
 from sign2gpt.errors import DataError
+from sign2gpt.io import progress_bar
 from sign2gpt.synth import grammar_de, grammar_zh
 from sign2gpt.synth.lexicon import Sign, build_lexicon
 from sign2gpt.synth.motion import Timing, plan_clip
@@ -392,7 +391,7 @@ def render_and_write(
     fmt, lang = layout.name, layout.lang
     gt_root = out / "groundtruth"
     results: list[dict] = []
-    bar = tqdm(
+    bar = progress_bar(
         _iter_results(jobs, workers),
         total=len(jobs),
         desc=f"synth {preset}/{fmt}",

@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from tqdm import tqdm
-
 from sign2gpt.config import PAPER_POS, PseudoGlossConfig
 from sign2gpt.errors import DataError, Sign2GPTError
+from sign2gpt.io import progress_bar
 from sign2gpt.text.backends import UPOS_TAGS, Backend, TaggedToken, get_backend
 
 FORMAT = "sign2gpt-pseudo-glosses"
@@ -87,7 +86,7 @@ def tag_corpus(
 ) -> dict[str, list[TaggedToken]]:
     """Tag every distinct sentence once (corpora repeat sentences; taggers are slow-ish)."""
     distinct = sorted(set(sentences))
-    bar = tqdm(
+    bar = progress_bar(
         distinct, desc=f"tagging ({backend.name})", unit="sent", disable=not progress, leave=False
     )
     return {s: backend.tag(s) for s in bar}

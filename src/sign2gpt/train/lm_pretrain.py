@@ -24,7 +24,6 @@ from typing import Any
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 from transformers import (
     XGLMConfig,
     XGLMForCausalLM,
@@ -33,7 +32,7 @@ from transformers import (
 
 from sign2gpt.config import Config, LMPretrainConfig, to_dict
 from sign2gpt.errors import DataError, Sign2GPTError
-from sign2gpt.io import umask_mode
+from sign2gpt.io import progress_bar, umask_mode
 from sign2gpt.text.tokenizer import (
     BOS_ID,
     EOS_ID,
@@ -187,7 +186,7 @@ def _pretrain(
     )
     model.train()
     t_train = time.perf_counter()
-    bar = tqdm(total=total_steps, desc="lm-pretrain", unit="step", disable=not progress)
+    bar = progress_bar(total=total_steps, desc="lm-pretrain", unit="step", disable=not progress)
     loss_ema = None
     for epoch in range(cfg.epochs):
         order = torch.randperm(len(train_ids), generator=shuffle).tolist()

@@ -180,7 +180,7 @@ def prepare_keypoints(
     progress: bool = True,
 ) -> KeypointSummary:
     """Write (or finish) the keypoints of ``records`` into ``store/keypoints``."""
-    from tqdm import tqdm
+    from sign2gpt.io import progress_bar
 
     folder = Path(store) / FOLDER
     summary = KeypointSummary(str(folder), source.describe(), clips_total=len(records))
@@ -204,7 +204,7 @@ def prepare_keypoints(
             (folder / CLIPS).mkdir(parents=True, exist_ok=True)
             (folder / DONE).unlink(missing_ok=True)
             with open(folder / INDEX, "a", encoding="utf-8") as index:
-                bar = tqdm(
+                bar = progress_bar(
                     pool_map(_prepare_one, pending, workers),
                     total=len(pending),
                     desc="keypoints",

@@ -478,3 +478,20 @@ def test_a_stage_one_run_with_cooccurrence_prototypes_never_reads_the_lm(chain, 
         ),
     )
     assert (tmp_path / "run" / "best" / "trainable.safetensors").is_file()
+
+
+def test_a_first_training_run_prints_no_library_notices(chain, tmp_path):
+    # a fresh interpreter: Lightning is imported for the first time, which resets its loggers
+    import subprocess
+    import sys
+
+    run_dir = tmp_path / "run"
+    argv = [sys.executable, "-m", "sign2gpt", "pretrain"]
+    argv += recipe(chain, f"train.out_dir={run_dir}", "train.epochs=1")
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    output = done.stdout + done.stderr
+    for notice in ("GPU available", "litlogger", "limit_val_batches", "TPU available"):
+        assert notice not in output
+    assert "epoch 1/1 in " in done.stderr  # the one line per epoch of a log file
+    assert (run_dir / "DONE").is_file()

@@ -24,15 +24,11 @@ class Command:
 
 
 def quiet_libraries(verbose: bool) -> None:
-    """The libraries' start-up notices and progress bars (Lightning's devices and tips,
-    transformers' weight-loading bars) only with ``-v``; their warnings and errors always."""
-    import logging
+    """transformers' weight-loading bars only with ``-v`` (Lightning's start-up notices are
+    quietened where the Trainer is made: :func:`sign2gpt.train.runner.make_trainer`)."""
     import os
     import sys
 
-    level = logging.INFO if verbose else logging.WARNING
-    for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
-        logging.getLogger(name).setLevel(level)
     if verbose:
         return
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # read when transformers loads

@@ -205,6 +205,10 @@ def make_trainer(
 ) -> L.Trainer:
     train = cfg.train
     folder = RunFolder(out_dir)
+    # Lightning's notices (devices, tips, limit_val_batches) only with -v: its import sets its
+    # loggers to INFO, so this is done here, after the import, not at the command line.
+    for name in ("lightning.pytorch", "lightning.fabric"):
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
     # last.ckpt every `checkpoint_every_steps` steps: a killed run loses at most that many.
     periodic = ModelCheckpoint(
         dirpath=folder.checkpoints,

@@ -118,3 +118,54 @@ def test_mean_average_precision_by_hand():
     better = low.copy()
     better[2, 1] = 0.04  # the positive of column 1 now ranks first
     assert mean_average_precision(better, truth) > mean_average_precision(low, truth)
+
+
+def test_frequency_bands_by_hand():
+    from sign2gpt.metrics.pgp import band_of, format_bands, frequency_bands
+
+    # 4 pseudo-glosses, most frequent first; head = the first 1, tail = under 5 sentences
+    sentences = [50, 20, 4, 1]
+    assert [band_of(r, s, head=1, tail=5) for r, s in enumerate(sentences)] == [
+        "head",
+        "middle",
+        "tail",
+        "tail",
+    ]
+    scores = np.array(
+        [
+            [0.9, 0.1, 0.6, 0.0],
+            [0.2, 0.3, 0.1, 0.0],
+            [0.7, 0.2, 0.0, 0.0],
+        ]
+    )
+    truth = np.array(
+        [
+            [True, False, True, False],
+            [True, True, False, False],
+            [False, True, True, False],
+        ]
+    )
+    found = np.array(
+        [
+            [True, False, False, False],
+            [False, True, False, False],
+            [False, False, True, False],
+        ]
+    )
+    rows = {r["band"]: r for r in frequency_bands(scores, truth, found, sentences, 1, 5)}
+    head = rows["head"]  # column 0: positives clips 0 (0.9) and 1 (0.2); clip 2 (0.7) negative
+    assert (head["classes"], head["present"], head["support"]) == (1, 1, 2)
+    assert head["recall"] == pytest.approx(0.5)  # 0.9 passes 0.5, 0.2 does not
+    assert head["loc_recall"] == pytest.approx(0.5)
+    assert head["map"] == pytest.approx((1 / 1 + 2 / 3) / 2)  # ranks 1 and 3
+    assert head["mean_yhat"] == pytest.approx(0.55)
+    middle = rows["middle"]  # column 1: positives 0.3, 0.2 rank 1, 2
+    assert (middle["support"], middle["recall"], middle["map"]) == (2, 0.0, pytest.approx(1.0))
+    assert middle["loc_recall"] == pytest.approx(0.5)
+    tail = rows["tail"]  # column 2 (positives 0.6, 0.0; ranks 1 and 3), column 3 never present
+    assert (tail["classes"], tail["present"], tail["support"]) == (2, 1, 2)
+    assert tail["recall"] == pytest.approx(0.5)
+    assert tail["map"] == pytest.approx((1 + 2 / 3) / 2)
+    text = format_bands(list(rows.values()), head=1, tail=5)
+    assert "head (the 1 most frequent)" in text and "tail (< 5 training sentences)" in text
+    assert len(text.splitlines()) == 4

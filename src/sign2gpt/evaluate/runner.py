@@ -18,7 +18,14 @@ import torch
 from sign2gpt.errors import Sign2GPTError
 from sign2gpt.io import progress_bar, writable_folder
 from sign2gpt.metrics.localisation import SpanLocalisation
-from sign2gpt.metrics.pgp import PGPCounts, mean_average_precision, never_found, write_per_class
+from sign2gpt.metrics.pgp import (
+    PGPCounts,
+    clip_outcomes,
+    frequency_bands,
+    mean_average_precision,
+    never_found,
+    write_per_class,
+)
 from sign2gpt.metrics.plots import draw_keypoints, plot_clip_localisation
 from sign2gpt.metrics.translation import collapse_warning, full_report
 from sign2gpt.models.pgp_model import PGPModel
@@ -136,13 +143,16 @@ def _evaluate_pgp(
     per_step = pipeline.frames_per_step  # stored frames per encoder step
     scores: list[np.ndarray] = []  # (B, V) yhat per batch, for the mean average precision
     truths: list[np.ndarray] = []
+    founds: list[np.ndarray] = []  # (B, V) max_t E > 0.2, for the frequency bands
     loader = pipeline.loader(split, batch_size=batch_size)
     for batch in progress_bar(loader, desc=f"pseudo-glosses {split}", unit="batch"):
         z, mask = _sign_features(pipeline, batch)
         res = model.pseudo_glosses(z, mask, batch["targets"].to(pipeline.device))
-        counts.update(res.yhat.float(), res.E.float(), batch["targets"])
+        pred, truth, found = clip_outcomes(res.yhat.float(), res.E.float(), batch["targets"])
+        counts.add(pred, truth, found)
         scores.append(res.yhat.float().cpu().numpy())
-        truths.append(batch["targets"].numpy() > 0.5)
+        truths.append(truth.numpy())
+        founds.append(found.numpy())
         E = res.E.float().cpu()[..., : len(vocab.vocab)]  # (B, T', V) without the null column
         steps = mask.sum(1).tolist()
         starts = (torch.cumsum(batch["lengths"], 0) - batch["lengths"]).tolist()
@@ -169,8 +179,11 @@ def _evaluate_pgp(
                     )
                 )
     metrics = counts.metrics()
-    metrics["map"] = mean_average_precision(np.concatenate(scores), np.concatenate(truths))
+    all_scores, all_truths = np.concatenate(scores), np.concatenate(truths)
+    metrics["map"] = mean_average_precision(all_scores, all_truths)
     result: dict[str, Any] = {"stage": model.STAGE, "split": split, **metrics}
+    sentences = [vocab.sentence_counts.get(g, 0) for g in vocab.vocab]
+    result["bands"] = frequency_bands(all_scores, all_truths, np.concatenate(founds), sentences)
     rows = counts.per_class(vocab.vocab, vocab.sentence_counts)
     write_per_class(out / f"{split}_pseudo_glosses.tsv", rows)
     result["never_found"] = never_found(rows)

@@ -209,6 +209,84 @@ def mean_average_precision(scores: np.ndarray, truth: np.ndarray) -> float:
     return float(np.mean([average_precision(scores[:, v], truth[:, v]) for v in columns]))
 
 
+HEAD_BAND = 100  # the most frequent pseudo-glosses (by training count)
+TAIL_SENTENCES = 10  # a tail pseudo-gloss occurs in fewer training sentences than this
+
+
+def band_of(rank: int, sentences: int, head: int = HEAD_BAND, tail: int = TAIL_SENTENCES) -> str:
+    """``head`` (among the ``head`` most frequent pseudo-glosses: ``rank`` is the 0-based
+    position in the vocabulary, most frequent first), ``tail`` (in fewer than ``tail`` training
+    sentences) or ``middle``."""
+    if rank < head:
+        return "head"
+    return "tail" if sentences < tail else "middle"
+
+
+def frequency_bands(
+    scores: np.ndarray,
+    truth: np.ndarray,
+    found: np.ndarray,
+    sentence_counts: list[int],
+    head: int = HEAD_BAND,
+    tail: int = TAIL_SENTENCES,
+) -> list[dict[str, Any]]:
+    """Stage-1 results per frequency band of the pseudo-glosses (:func:`band_of`), over N clips:
+    ``scores`` (N, V) yhat, ``truth`` and ``found`` (N, V) bool (the targets, max_t E > 0.2),
+    ``sentence_counts`` (V,) training sentences of each pseudo-gloss in vocabulary order.
+
+    One row per band with ``classes`` (in the vocabulary), ``present`` (with a positive clip
+    here), ``support`` (positive (clip, pseudo-gloss) pairs), ``recall`` at yhat > 0.5,
+    ``loc_recall`` (E > 0.2 at some step), ``map`` (mean average precision over the band's
+    present pseudo-glosses) and ``mean_yhat`` of the positives: where a stage 1 that predicts
+    nothing still ranks (or not) the right clips first."""
+    rows = []
+    pred = scores > SELECT_THRESHOLD
+    names = [band_of(r, s, head, tail) for r, s in enumerate(sentence_counts)]
+    for band in ("head", "middle", "tail"):
+        cols = np.array([i for i, name in enumerate(names) if name == band], dtype=np.int64)
+        t = truth[:, cols]
+        support = int(t.sum())
+        present = [c for c in cols if truth[:, c].any()]
+        rows.append(
+            {
+                "band": band,
+                "classes": len(cols),
+                "present": len(present),
+                "support": support,
+                "recall": float((pred[:, cols] & t).sum() / support) if support else 0.0,
+                "loc_recall": float((found[:, cols] & t).sum() / support) if support else 0.0,
+                "map": float(
+                    np.mean([average_precision(scores[:, c], truth[:, c]) for c in present])
+                )
+                if present
+                else 0.0,
+                "mean_yhat": float(scores[:, cols][t].mean()) if support else 0.0,
+            }
+        )
+    return rows
+
+
+def format_bands(
+    rows: list[dict[str, Any]], head: int = HEAD_BAND, tail: int = TAIL_SENTENCES
+) -> str:
+    """The rows of :func:`frequency_bands` as a small text table."""
+    labels = {
+        "head": f"head (the {head} most frequent)",
+        "middle": "middle",
+        "tail": f"tail (< {tail} training sentences)",
+    }
+    lines = [
+        f"{'band':<32} {'classes':>7} {'present':>7} {'support':>7} {'recall':>6} "
+        f"{'loc_rec':>7} {'mAP':>5} {'yhat+':>6}"
+    ]
+    for r in rows:
+        lines.append(
+            f"{labels[r['band']]:<32} {r['classes']:>7} {r['present']:>7} {r['support']:>7} "
+            f"{r['recall']:>6.3f} {r['loc_recall']:>7.3f} {r['map']:>5.3f} {r['mean_yhat']:>6.3f}"
+        )
+    return "\n".join(lines)
+
+
 def localised(E: torch.Tensor, num_classes: int) -> torch.Tensor:
     """(B, V) bool: the pseudo-gloss's column of E exceeds the threshold at some frame.
 

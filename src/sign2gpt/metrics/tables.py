@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sign2gpt.metrics.pgp import format_bands
+
 TRANSLATION_KEYS = ["bleu1", "bleu2", "bleu3", "bleu4", "rouge_l"]
 PGP_KEYS = [
     "map",
@@ -49,5 +51,7 @@ def format_metrics(result: dict[str, Any]) -> str:
             "never found (3+ clips, recall 0; per pseudo-gloss scores in "
             f"{split}_pseudo_glosses.tsv): " + ", ".join(result["never_found"])
         )
+    if result.get("bands"):
+        lines.append("per frequency band of the pseudo-glosses:\n" + format_bands(result["bands"]))
     lines += [f"warning: {w}" for w in result.get("warnings", [])]
     return "\n".join(lines)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sign2gpt.cli.demo import parse_modalities, plan_runs
+from sign2gpt.cli.demo import ceiling_shares, modality_overrides, parse_modalities, plan_runs
 from sign2gpt.config import Modality
 
 
@@ -57,3 +57,24 @@ def test_seeds_and_the_no_pgp_ablation_per_modality(tmp_path: Path) -> None:
         "train.val_every_epochs=10",
     )
     assert len({r.label for r in plan.runs}) == 4  # every row of the table is told apart
+
+
+def test_the_gloss_ceiling_keeps_every_sign_and_gets_its_own_rows(tmp_path: Path) -> None:
+    assert modality_overrides(Modality.RGB) == ["model.input=rgb"]
+    assert modality_overrides(Modality.GLOSS) == [
+        "model.input=gloss",
+        "model.sign_encoder.downsample_after=[]",
+    ]
+    rgb, gloss = plan_runs(tmp_path, [Modality.RGB, Modality.GLOSS], "features", [42, 43], 5)
+    assert all(r.label.startswith("gloss: gloss-to-text ceiling, ") for r in gloss.runs)
+    assert not any("ceiling" in r.label for r in rgb.runs)
+    # BLEU-4 per run: rgb seeds 30, 34 and no-PGP 8; the ceiling's two seeds 39 and 41 (mean 40)
+    scores = [30.0, 34.0, 8.0, 39.0, 41.0, 5.0]
+    runs = [*rgb.runs, *gloss.runs]
+    lines = ceiling_shares(list(zip(runs, scores)))
+    assert len(lines) == 3  # the three rgb rows; the ceiling is not a share of itself
+    assert lines[0].endswith("75.0 % of the ceiling's BLEU-4 (30.00 of 40.00)")
+    assert "85.0 %" in lines[1] and "20.0 %" in lines[2]
+    assert ceiling_shares(list(zip(rgb.runs, scores))) == []  # no gloss run, no shares
+    zero = ceiling_shares([(rgb.runs[0], 1.0), (gloss.runs[0], 0.0)])
+    assert zero == ["the gloss-to-text ceiling scored BLEU-4 0: no percentage of it"]

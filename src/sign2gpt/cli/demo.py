@@ -37,11 +37,16 @@ run. A step whose output already exists is skipped, so an interrupted demo conti
                end-to-end: the paper's main setting, stage 2 fine-tunes the whole sign model.
   --ablation   also trains stage 2 end to end from scratch (the paper's "no PGP" setting)
                for as many epochs as stage 1 had, per modality, and prints both rows.
-  --preset     tiny (seconds of training; for trying the commands) or demo (the real demo,
-               about 15 minutes on 2 cores for rgb; pose adds a few minutes).
+  --preset     tiny (seconds of training; for trying the commands), demo (the real demo,
+               about 15 minutes on 2 cores for rgb; pose adds a few minutes) or large
+               (Phoenix14T's size: 7,096 training clips; a benchmark of hours, run with
+               the recipes of configs/large; benchmarks/RESULTS.md has its figures).
   --seeds N    trains each main stage-2 run with N seeds (train.seed = the recipe's 42, 43, ...)
                and prints each and their mean and standard deviation.
   --seed S     the seed of the synthetic corpus (not of training).
+
+With gloss among the modalities, each video row's BLEU-4 is also printed as a percentage of
+the gloss-to-text ceiling's.
 
 example: sign2gpt demo --modality rgb,pose,rgb+pose --ablation
 """
@@ -56,11 +61,27 @@ FOLDER_SUFFIX = {
 SCORES = ("bleu1", "bleu2", "bleu3", "bleu4", "rouge_l")
 
 
+def modality_overrides(modality: Modality) -> list[str]:
+    """What a run of ``modality`` sets beyond the recipe: a gloss sequence has one step per sign,
+    so the encoder keeps every step (pooling would average neighbouring signs)."""
+    overrides = [f"model.input={modality.value}"]
+    if modality is Modality.GLOSS:
+        overrides.append("model.sign_encoder.downsample_after=[]")
+    return overrides
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="demo_out", help="working folder (default demo_out)")
-    parser.add_argument("--preset", default="demo", choices=["tiny", "demo"])
     parser.add_argument(
-        "--config-dir", default="configs/demo", help="folder of the demo recipes (configs/demo)"
+        "--preset",
+        default="demo",
+        choices=["tiny", "demo", "large"],
+        help="the synthetic corpus: tiny, demo (default) or large (use configs/large)",
+    )
+    parser.add_argument(
+        "--config-dir",
+        default=None,
+        help="folder of the recipes (default configs/demo; configs/large for --preset large)",
     )
     parser.add_argument(
         "--modality",
@@ -155,7 +176,9 @@ def plan_runs(
     for modality in modalities:
         suffix = FOLDER_SUFFIX[modality]
         pgp = out / f"pgp{suffix}"
-        name = f"{modality.value}: "
+        name = f"{modality.value}: " + (
+            "gloss-to-text ceiling, " if modality is Modality.GLOSS else ""
+        )
         init = f"train.init_from={pgp / 'best'}"
         features = out / f"features{suffix}" if stage2 == "features" else None
         if features is not None:
@@ -196,6 +219,22 @@ def plan_runs(
     return plans
 
 
+def ceiling_shares(bleu4: list[tuple[StageTwoRun, float]]) -> list[str]:
+    """Each video run's test BLEU-4 as a percentage of the gloss-to-text ceiling's (the mean of
+    the gloss input's with-PGP runs); no lines without a gloss run."""
+    ceiling = [b for run, b in bleu4 if run.modality is Modality.GLOSS and run.main]
+    if not ceiling:
+        return []
+    top = statistics.fmean(ceiling)
+    if top <= 0:
+        return ["the gloss-to-text ceiling scored BLEU-4 0: no percentage of it"]
+    return [
+        f"{run.label}: {100 * b / top:.1f} % of the ceiling's BLEU-4 ({b:.2f} of {top:.2f})"
+        for run, b in bleu4
+        if run.modality is not Modality.GLOSS
+    ]
+
+
 def _seconds_per_epoch(run_folder: Path) -> str:
     """Training seconds per epoch of a finished run (its DONE file; validation included)."""
     try:
@@ -221,7 +260,8 @@ def run(args: argparse.Namespace) -> int:
     from sign2gpt.metrics.tables import table
 
     out = Path(args.out)
-    cfg_dir = _config_dir(args.config_dir)
+    default_dir = "configs/large" if args.preset == "large" else "configs/demo"
+    cfg_dir = _config_dir(args.config_dir or default_dir)
     if args.seeds < 1:
         raise Sign2GPTError("--seeds must be at least 1")
     out.mkdir(parents=True, exist_ok=True)
@@ -240,6 +280,7 @@ def run(args: argparse.Namespace) -> int:
     timings: dict[str, float] = {}
     total_start = time.perf_counter()
     synth_argv = ["synth", "--out", str(corpus), "--preset", args.preset, "--seed", str(args.seed)]
+    synth_argv += ["--workers", str(args.workers)]
     _step("synth", synth_argv, timings, corpus / "groundtruth" / "manifest.json")
     manifest = json.loads((corpus / "groundtruth" / "manifest.json").read_text())
     preview = out / "preview.png"
@@ -272,11 +313,12 @@ def run(args: argparse.Namespace) -> int:
     )
     rows: list[list[str]] = []
     examples: list[dict[str, str]] = []
+    bleu4: list[tuple[StageTwoRun, float]] = []  # every stage-2 run's test BLEU-4
     localisation: list[list[str]] = []
     settings = ""
     for plan in plans:
         m = plan.modality.value
-        inputs = [*common, f"model.input={m}"]
+        inputs = [*common, *modality_overrides(plan.modality)]
         pgp_argv = ["pretrain", "--config", str(cfg_dir / "pretrain.yaml"), *inputs]
         _step(f"pretrain (PGP): {m}", [*pgp_argv, f"train.out_dir={plan.pgp}"], timings, None)
         if plan.features is not None:
@@ -295,6 +337,7 @@ def run(args: argparse.Namespace) -> int:
             epoch = _seconds_per_epoch(plan.pgp) if stage2.main else "-"
             rows.append([stage2.label, *(f"{metrics[k]:.2f}" for k in SCORES), epoch])
             examples = examples or metrics.get("examples", [])
+            bleu4.append((stage2, float(metrics["bleu4"])))
             if stage2.main:
                 seed_scores.append({k: float(metrics[k]) for k in SCORES})
         if len(seed_scores) > 1:
@@ -317,6 +360,10 @@ def run(args: argparse.Namespace) -> int:
     header = ["model", "BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "ROUGE-L", "stage-1 s/epoch"]
     print(table(header, rows))
     print(f"scoring: {settings}")
+    shares = ceiling_shares(bleu4)
+    if shares:
+        print("\nvideo to text against the gloss-to-text ceiling (test BLEU-4):")
+        print("\n".join(f"  {line}" for line in shares))
     print("\nexamples (reference / hypothesis):")
     for ex in examples[:5]:
         print(f"  ref: {ex['reference']}\n  hyp: {ex['hypothesis']}")
@@ -328,6 +375,7 @@ def run(args: argparse.Namespace) -> int:
     summary = {
         "results": rows,
         "localisation": localisation,
+        "ceiling_shares": shares,
         "timings_s": timings,
         "total_s": total,
     }

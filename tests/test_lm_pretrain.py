@@ -170,3 +170,12 @@ def test_cli_reads_the_dataset_and_writes_the_folder(tmp_path: Path, capsys):
     rc = main([*args[:3], f"data.root={tmp_path / 'missing'}", f"lm_pretrain.out_dir={out}"])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1 and "missing" in err
+
+
+def test_its_progress_bar_is_sparse_in_a_log_file(tmp_path, capsys):
+    # stderr captured: not a terminal. The loss shown beside the bar must not redraw it every
+    # step (set_postfix refreshes by default), or a log gets a line per step.
+    pretrain_lm(TRAIN, replace(TINY, epochs=3), DEV, "de", tmp_path / "lm", progress=True)
+    err = capsys.readouterr().err
+    draws = err.count("\rlm-pretrain")
+    assert 2 <= draws <= 3  # the first draw, perhaps one at 30 s, the final one

@@ -202,7 +202,8 @@ def _pretrain(
             value = loss.detach().item()
             loss_ema = value if loss_ema is None else 0.9 * loss_ema + 0.1 * value
             bar.update(1)
-            bar.set_postfix(epoch=epoch + 1, loss=f"{loss_ema:.3f}")
+            # refresh=False: the postfix waits for the bar's own redraw (sparse into a log file)
+            bar.set_postfix(epoch=epoch + 1, loss=f"{loss_ema:.3f}", refresh=False)
     bar.close()
     train_time = time.perf_counter() - t_train
 

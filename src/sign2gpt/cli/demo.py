@@ -303,7 +303,7 @@ def run(args: argparse.Namespace) -> int:
     _step("lm-pretrain", lm_argv, timings, lm_dir / "config.json")
 
     first_seed = load_config(cfg_dir / "translate.yaml").train.seed
-    pgp_epochs = load_config(cfg_dir / "pretrain.yaml").train.epochs
+    pgp_epochs = load_config(cfg_dir / "pretrain.yaml", common).train.epochs  # tiny: 1
     plans = plan_runs(
         out,
         modalities,

@@ -145,3 +145,14 @@ def test_bleurt_pytorch_is_used_when_installed(tmp_path, monkeypatch):
     assert seen["model"] == seen["tokenizer"] == str(tmp_path)
     assert seen["pairs"] == [("x", "ab"), ("y", "abcd"), ("z", "a")]  # (reference, candidate)
     assert why.startswith("BLEURT (bleurt_pytorch")
+
+
+def test_tokenised_lines_score_without_sacrebleu_warnings(capfd, caplog):
+    # the period convention appends " ." to every line: from 100 such lines on, sacreBLEU warns
+    # about undone detokenisation at each call (4 orders x 3 conventions), on purpose here
+    days = ("montag", "dienstag", "mittwoch", "sonntag")
+    lines = [f"am {day} regnet es {n} ." for n in range(30) for day in days]
+    got = comparable_scores(lines, lines, "de")
+    assert all(s.bleu["bleu4"] == pytest.approx(100.0) for s in got.values())
+    captured = capfd.readouterr()  # sacreBLEU's logger writes to the real stderr
+    assert "detokenize" not in captured.out + captured.err + caplog.text

@@ -46,6 +46,10 @@ from sacrebleu.metrics import BLEU
 from sign2gpt.errors import DataError, Sign2GPTError
 
 LANGS = ("de", "en", "zh")
+# force=True (QUIET_TOKENISED) keeps sacreBLEU from warning on every call that the text looks
+# tokenised ("you forgot to detokenize"): here it is on purpose (tokenize=none, and the
+# references-with-period convention appends " ."); it changes neither scores nor signatures.
+QUIET_TOKENISED = True
 ROUGE_BETA = 1.2
 BLEU_ORDERS = (1, 2, 3, 4)
 SMOOTH_METHOD = "exp"
@@ -93,6 +97,7 @@ def corpus_bleu(hyps: Sequence[str], refs: Sequence[str], lang: str) -> dict[str
         metric = BLEU(
             tokenize="none",
             lowercase=True,
+            force=QUIET_TOKENISED,
             smooth_method=SMOOTH_METHOD,
             max_ngram_order=n,
             effective_order=False,
@@ -203,6 +208,7 @@ def convention_bleu(
         metric = BLEU(
             tokenize=convention.tokenize,
             lowercase=True,
+            force=QUIET_TOKENISED,
             smooth_method=SMOOTH_METHOD,
             max_ngram_order=n,
             effective_order=False,

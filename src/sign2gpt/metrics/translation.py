@@ -92,18 +92,23 @@ def corpus_bleu(hyps: Sequence[str], refs: Sequence[str], lang: str) -> dict[str
     _check_counts(hyps, refs)
     sys_lines = [prepare(h, lang) for h in hyps]
     ref_lines = [[prepare(r, lang) for r in refs]]  # sacreBLEU: one stream per reference set
-    out: dict[str, float] = {}
-    for n in BLEU_ORDERS:
-        metric = BLEU(
-            tokenize="none",
-            lowercase=True,
-            force=QUIET_TOKENISED,
-            smooth_method=SMOOTH_METHOD,
-            max_ngram_order=n,
-            effective_order=False,
-        )
-        out[f"bleu{n}"] = float(metric.corpus_score(sys_lines, ref_lines).score)
-    return out
+    return {
+        f"bleu{n}": bleu_metric(n, "none").corpus_score(sys_lines, ref_lines).score
+        for n in BLEU_ORDERS
+    }
+
+
+def bleu_metric(order: int, tokenize: str) -> BLEU:
+    """sacreBLEU's corpus BLEU of n-gram ``order`` as every score here computes it: lowercased,
+    exponential smoothing, no effective order."""
+    return BLEU(
+        tokenize=tokenize,
+        lowercase=True,
+        force=QUIET_TOKENISED,
+        smooth_method=SMOOTH_METHOD,
+        max_ngram_order=order,
+        effective_order=False,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,14 +210,7 @@ def convention_bleu(
     bleu: dict[str, float] = {}
     signatures: dict[str, str] = {}
     for n in BLEU_ORDERS:
-        metric = BLEU(
-            tokenize=convention.tokenize,
-            lowercase=True,
-            force=QUIET_TOKENISED,
-            smooth_method=SMOOTH_METHOD,
-            max_ngram_order=n,
-            effective_order=False,
-        )
+        metric = bleu_metric(n, convention.tokenize)
         bleu[f"bleu{n}"] = float(metric.corpus_score(sys_lines, ref_lines).score)
         signature = str(metric.get_signature())
         signatures[f"bleu{n}"] = signature if n == 4 else f"{signature}|ngram:{n}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import torch
@@ -213,6 +213,19 @@ HEAD_BAND = 100  # the most frequent pseudo-glosses (by training count)
 TAIL_SENTENCES = 10  # a tail pseudo-gloss occurs in fewer training sentences than this
 
 
+class BandRow(TypedDict):
+    """Stage-1 results of one frequency band (:func:`frequency_bands`)."""
+
+    band: str  # head, middle or tail
+    classes: int  # pseudo-glosses of the band in the vocabulary
+    present: int  # ... with a positive clip in the split
+    support: int  # positive (clip, pseudo-gloss) pairs
+    recall: float  # at yhat > 0.5
+    loc_recall: float  # E > 0.2 at some step
+    map: float  # mean average precision over the band's present pseudo-glosses
+    mean_yhat: float  # of the positives
+
+
 def band_of(rank: int, sentences: int, head: int = HEAD_BAND, tail: int = TAIL_SENTENCES) -> str:
     """``head`` (among the ``head`` most frequent pseudo-glosses: ``rank`` is the 0-based
     position in the vocabulary, most frequent first), ``tail`` (in fewer than ``tail`` training
@@ -229,7 +242,7 @@ def frequency_bands(
     sentence_counts: list[int],
     head: int = HEAD_BAND,
     tail: int = TAIL_SENTENCES,
-) -> list[dict[str, Any]]:
+) -> list[BandRow]:
     """Stage-1 results per frequency band of the pseudo-glosses (:func:`band_of`), over N clips:
     ``scores`` (N, V) yhat, ``truth`` and ``found`` (N, V) bool (the targets, max_t E > 0.2),
     ``sentence_counts`` (V,) training sentences of each pseudo-gloss in vocabulary order.
@@ -239,7 +252,7 @@ def frequency_bands(
     ``loc_recall`` (E > 0.2 at some step), ``map`` (mean average precision over the band's
     present pseudo-glosses) and ``mean_yhat`` of the positives: where a stage 1 that predicts
     nothing still ranks (or not) the right clips first."""
-    rows = []
+    rows: list[BandRow] = []
     pred = scores > SELECT_THRESHOLD
     names = [band_of(r, s, head, tail) for r, s in enumerate(sentence_counts)]
     for band in ("head", "middle", "tail"):
@@ -248,27 +261,23 @@ def frequency_bands(
         support = int(t.sum())
         present = [c for c in cols if truth[:, c].any()]
         rows.append(
-            {
-                "band": band,
-                "classes": len(cols),
-                "present": len(present),
-                "support": support,
-                "recall": float((pred[:, cols] & t).sum() / support) if support else 0.0,
-                "loc_recall": float((found[:, cols] & t).sum() / support) if support else 0.0,
-                "map": float(
-                    np.mean([average_precision(scores[:, c], truth[:, c]) for c in present])
-                )
+            BandRow(
+                band=band,
+                classes=len(cols),
+                present=len(present),
+                support=support,
+                recall=float((pred[:, cols] & t).sum() / support) if support else 0.0,
+                loc_recall=float((found[:, cols] & t).sum() / support) if support else 0.0,
+                map=float(np.mean([average_precision(scores[:, c], truth[:, c]) for c in present]))
                 if present
                 else 0.0,
-                "mean_yhat": float(scores[:, cols][t].mean()) if support else 0.0,
-            }
+                mean_yhat=float(scores[:, cols][t].mean()) if support else 0.0,
+            )
         )
     return rows
 
 
-def format_bands(
-    rows: list[dict[str, Any]], head: int = HEAD_BAND, tail: int = TAIL_SENTENCES
-) -> str:
+def format_bands(rows: list[BandRow], head: int = HEAD_BAND, tail: int = TAIL_SENTENCES) -> str:
     """The rows of :func:`frequency_bands` as a small text table."""
     labels = {
         "head": f"head (the {head} most frequent)",

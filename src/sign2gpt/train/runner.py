@@ -47,6 +47,7 @@ from lightning.pytorch.strategies import Strategy
 from lightning.pytorch.utilities import rank_zero_only
 
 from sign2gpt.config import Config, save_config
+from sign2gpt.data.loader import release_free_memory
 from sign2gpt.errors import CheckpointError, Sign2GPTError
 from sign2gpt.io import writable_folder
 from sign2gpt.models.checkpoint import METRICS_FILE
@@ -184,6 +185,24 @@ class EpochLines(Callback):
         )
 
 
+class ReleaseMemory(Callback):
+    """Every ``every`` training steps and after each validation, the C heap's free pages go back
+    to the kernel (:func:`sign2gpt.data.loader.release_free_memory`): the peak memory of a run
+    stays near what it uses instead of growing with the heap's fragments."""
+
+    def __init__(self, every: int) -> None:
+        self.every = every
+
+    def on_train_batch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, *args: object
+    ) -> None:
+        if trainer.global_step % self.every == 0:
+            release_free_memory()
+
+    def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        release_free_memory()
+
+
 class FinalCheckpoint(Checkpoint):
     """Writes ``last.ckpt`` once more when training ends: Lightning writes a final one only
     when no periodic one was written, so a resumed finished run would otherwise redo its tail.
@@ -217,6 +236,8 @@ def make_trainer(
         every_n_train_steps=train.checkpoint_every_steps,
         enable_version_counter=False,  # one last.ckpt, overwritten: never last-v1.ckpt
     )
+    every = train.release_memory_every_steps
+    release = [ReleaseMemory(every)] if every else []
     # A new version_N folder per (re)start: a resumed run never overwrites the earlier logs.
     loggers = [
         CSVLogger(out_dir / "logs", name="csv"),
@@ -241,6 +262,7 @@ def make_trainer(
             TQDMProgressBar(refresh_rate=5) if sys.stderr.isatty() else EpochLines(),
             # stage 2: how the zero-initialised gates open (logs/gates.csv, `sign2gpt report`)
             GateLog(out_dir / "logs" / GATES_FILE, train.log_every_steps),
+            *release,
             *callbacks,
         ],
         logger=loggers,

@@ -197,3 +197,16 @@ def test_chinese_scored_as_german_is_warned_about(tmp_path, capsys):
     assert "0.00" in captured.out  # one 'word' per sentence: what the warning is about
     assert main(["score", "--hyp", str(hyp), "--ref", str(ref), "--lang", "zh"]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_collapse_warning_counts_distinct_sentences():
+    from sign2gpt.metrics.translation import collapse_warning
+
+    refs = [f"am tag {n} regnet es" for n in range(20)]  # 20 distinct references
+    three = ["es regnet", "es schneit", "die sonne scheint"] * 6 + ["es regnet"] * 2
+    warning = collapse_warning(three, refs)
+    assert warning.startswith("outputs collapsed: 3 distinct sentences for 20 clips")
+    assert "(20 distinct references)" in warning
+    four = ["a", "b", "c", "d"] * 5  # a fifth of 20: not collapsed
+    assert collapse_warning(four, refs) == ""
+    assert collapse_warning(["x"] * 9, refs[:9]) == ""  # under 10 distinct references: no verdict

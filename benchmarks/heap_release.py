@@ -21,9 +21,11 @@ import time
 from pathlib import Path
 
 
-def start(config: str, out: Path, every: int, steps: int, overrides: list[str]) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "sign2gpt", "pretrain" if "pretrain" in config else "train"]
-    argv += ["--config", config, f"train.out_dir={out / f'every_{every}'}"]
+def start(
+    command: str, config: str, out: Path, every: int, steps: int, overrides: list[str]
+) -> subprocess.Popen:
+    argv = [sys.executable, "-m", "sign2gpt", command, "--config", config]
+    argv += [f"train.out_dir={out / f'every_{every}'}"]
     argv += [f"train.max_steps={steps}", f"train.release_memory_every_steps={every}", *overrides]
     log = (out / f"every_{every}.log").open("w")
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -32,6 +34,7 @@ def start(config: str, out: Path, every: int, steps: int, overrides: list[str]) 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--command", default="pretrain", choices=["pretrain", "train"])
     ap.add_argument("--config", required=True)
     ap.add_argument("--out", type=Path, required=True, help="work folder (two run folders, logs)")
     ap.add_argument("--steps", type=int, default=250)
@@ -41,7 +44,10 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"load average at start: {os.getloadavg()[0]:.1f}; {args.steps} steps each")
     began = time.perf_counter()
-    runs = {e: start(args.config, args.out, e, args.steps, args.overrides) for e in (0, args.every)}
+    runs = {
+        e: start(args.command, args.config, args.out, e, args.steps, args.overrides)
+        for e in (0, args.every)
+    }
     results: dict[int, tuple[float, float]] = {}
     pending = dict(runs)
     while pending:

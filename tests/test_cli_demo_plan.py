@@ -78,3 +78,20 @@ def test_the_gloss_ceiling_keeps_every_sign_and_gets_its_own_rows(tmp_path: Path
     assert ceiling_shares(list(zip(rgb.runs, scores))) == []  # no gloss run, no shares
     zero = ceiling_shares([(rgb.runs[0], 1.0), (gloss.runs[0], 0.0)])
     assert zero == ["the gloss-to-text ceiling scored BLEU-4 0: no percentage of it"]
+
+
+@pytest.mark.parametrize("folder", ["demo", "large"])
+def test_every_demo_recipe_loads_and_the_large_one_scales_the_demo(folder: str) -> None:
+    from sign2gpt.cli.demo import _config_dir
+    from sign2gpt.config import load_config
+
+    root = Path(__file__).resolve().parents[1] / "configs"
+    recipes = _config_dir(str(root / folder))
+    loaded = {name: load_config(recipes / f"{name}.yaml") for name in ("pretrain", "translate")}
+    assert loaded["pretrain"].train.stage == "pgp"
+    if folder == "large":  # the demo's model, a larger tokenizer, the epochs a CPU affords
+        demo = load_config(root / "demo" / "pretrain.yaml")
+        assert loaded["pretrain"].model.sign_encoder == demo.model.sign_encoder
+        assert load_config(recipes / "lm.yaml").lm_pretrain.vocab_size == 4000
+        assert loaded["pretrain"].train.epochs == 4
+        assert load_config(recipes / "translate_features.yaml").train.epochs == 8

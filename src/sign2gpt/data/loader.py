@@ -67,9 +67,10 @@ def release_free_memory() -> bool:
 
     Clips of varying length make tensors of varying size, and the heap that
     :func:`tune_allocator` keeps fragments: free chunks between live ones, which no trim
-    threshold returns. On the large corpus a stage-1 process held 2.47 GB, of which
-    ``malloc_trim`` gave back 1.31 GB (RSS 1.16 GB after it). Training calls this every
-    ``train.release_memory_every_steps`` steps (:class:`sign2gpt.train.runner.ReleaseMemory`).
+    threshold returns. On the large corpus a stage-1 process held 2.47 GB during its first
+    epoch, of which ``malloc_trim`` gave back 1.31 GB (RSS 1.16 GB after it). Training calls
+    this every ``train.release_memory_every_steps`` steps
+    (:class:`sign2gpt.train.runner.ReleaseMemory`).
     """
     try:
         libc = ctypes.CDLL("libc.so.6")

@@ -231,23 +231,11 @@ def make_family_tokenizer(family: str) -> PreTrainedTokenizerFast:
 def family_lm_config(family: str, vocab_size: int = 100, **overrides: object) -> LMConfig:
     """A random LM of ``family``: 2 layers of width 32, 4 query heads sharing 2 key-value heads
     (grouped-query attention; XGLM has none), untied output layer for Llama and Mistral."""
-    lora = LoraConfig(rank=4, alpha=4.0, dropout=0.0)
-    settings: dict[str, object] = dict(
-        family=family,
-        vocab_size=vocab_size,
-        d_model=D_LM,
-        num_layers=LAYERS,
-        attention_heads=HEADS,
-        ffn_dim=64,
-        max_position_embeddings=128,
-        dtype="float32",
-        self_attn_lora=lora,
-        adapter_lora=lora,
-    )
+    settings: dict[str, object] = dict(family=family, vocab_size=vocab_size)
     if family != "xglm":
         settings.update(num_key_value_heads=2, rope_theta=10000.0, rms_norm_eps=1e-6)
         settings["tie_word_embeddings"] = family not in ("llama", "mistral")
     if family in ("qwen3", "gemma2", "gemma3"):
         settings["head_dim"] = 16  # wider than d_model / heads, as Qwen3 and Gemma publish
     settings.update(overrides)
-    return LMConfig(**settings)  # type: ignore[arg-type]
+    return replace(lm_config(), **settings)  # type: ignore[arg-type]

@@ -83,6 +83,16 @@ def test_bad_row_files_are_one_error_naming_the_file(tmp_path):
         find_rows(["a"], tmp_path)
 
 
+def test_a_skipped_row_is_left_out_of_all_but_runs_when_named(tmp_path):
+    (tmp_path / "costly.yaml").write_text("row: costly\nskip: too slow here\n")
+    (tmp_path / "na.yaml").write_text("row: na\napplies: false\nwhy: no adapters\n")
+    by_all = {r.name: r for r in find_rows(["all"], tmp_path)}
+    assert not by_all["costly"].runs and by_all["costly"].skip == "too slow here"
+    named = {r.name: r for r in find_rows(["costly", "na"], tmp_path)}
+    assert named["costly"].runs and named["costly"].skip == ""
+    assert not named["na"].runs  # naming does not make a row apply
+
+
 def _result(name: str, bleu4: list[float], compare_to: str = "", **row) -> RowResult:
     r = AblationRow(name=name, row=name.upper(), compare_to=compare_to, **row)
     metrics = [{"bleu4": b, "rouge_l": b + 10} for b in bleu4]

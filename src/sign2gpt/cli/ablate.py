@@ -35,8 +35,10 @@ then evaluated on --split. Prints and writes (--out) ablation.md and ablation.cs
 metric's mean and sample standard deviation over the seeds, the difference in BLEU-4 from the
 row each is compared with (and whether it exceeds twice its standard error), and the paper's
 figure for the row. Rows that do not apply to the recipe (the demo's CNN has no adapters) are
-printed as n/a with the reason. A step whose output exists is skipped, so an interrupted
-ablation continues; rows with identical settings share their runs.
+printed as n/a with the reason; a row with `skip:` (the demo's resnet18: its cost) is left out
+of --rows all, printed as not run with the reason, and runs when named in --rows. A step whose
+output exists is skipped, so an interrupted ablation continues; rows with identical settings
+share their runs.
 
   --demo-out DIR  fills in the paths of a `sign2gpt demo --out DIR` folder (corpus, store,
                   pseudo-glosses, LM, stage 1, features), for the demo's recipes
@@ -55,7 +57,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pretrain-config", default=None, help="stage-1 recipe (rows that retrain stage 1)"
     )
-    parser.add_argument("--rows", default="all", help="comma-separated row names, or all")
+    parser.add_argument(
+        "--rows",
+        default="all",
+        help="comma-separated row names (a named row runs even if it has skip:), or all",
+    )
     parser.add_argument("--rows-dir", default="configs/ablations", help="folder of row files")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per row (default 3)")
     parser.add_argument(

@@ -20,7 +20,8 @@ A row is a small YAML file (``configs/ablations/<name>.yaml``; the demo's mappin
     compare_to: no_pgp                         # the row its difference is measured against
     applies: false                             # optional, with why: printed as n/a
     why: ...
-    skip: ...                                  # optional: applies, but not run (the reason)
+    skip: ...                                  # optional: left out of --rows all (the
+                                               # reason is printed); run when named
 
 Per seed a row's metrics are the test (or dev) scores of its best checkpoint; the table shows
 each metric's mean and sample standard deviation (n - 1) over the seeds, the difference from the
@@ -33,7 +34,7 @@ from __future__ import annotations
 import csv
 import math
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -173,7 +174,8 @@ def _merge_nested(base: dict[str, object], extra: dict[str, object]) -> dict[str
 
 def find_rows(names: list[str], folder: str | Path) -> list[AblationRow]:
     """Rows by name (``folder/<name>.yaml``) or path, in the order given; ``["all"]``: every
-    file of ``folder`` by its ``order:`` (then name)."""
+    file of ``folder`` by its ``order:`` (then name). A row with ``skip:`` is kept out of
+    ``all`` only (its reason printed in the table): named, it runs, as the user asked for it."""
     folder = Path(folder)
     if names == ["all"]:
         paths = sorted(folder.glob("*.yaml"))
@@ -188,6 +190,8 @@ def find_rows(names: list[str], folder: str | Path) -> list[AblationRow]:
     rows = [load_row(p) for p in paths]
     if names == ["all"]:
         rows.sort(key=lambda r: (r.order, r.name))
+    else:
+        rows = [replace(r, skip="") for r in rows]
     names_seen = {r.name for r in rows}
     for r in rows:
         if r.compare_to and r.compare_to not in names_seen:

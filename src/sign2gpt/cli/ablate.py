@@ -46,7 +46,8 @@ share their runs.
 example (the demo's table, docs/research.md#the-demo-corpus-table):
   sign2gpt ablate --config configs/demo/translate_features.yaml \\
     --pretrain-config configs/demo/pretrain.yaml --rows-dir configs/demo/ablations \\
-    --rows all --seeds 3 --stage1 per-seed --demo-out demo_out --out ablation_demo
+    --rows all --seeds 3 --stage1 shared --demo-out demo_out --out ablation_demo
+  (99 minutes on 2 CPU cores; --stage1 per-seed retrains the reference's stage 1 per seed too)
 example (Phoenix14T): sign2gpt ablate --config configs/phoenix14t/translate.yaml \\
     --rows no_pgp,global_attention,no_downsampling --seeds 3 --out runs/ablation
 """

@@ -442,6 +442,14 @@ class Config:
 T = TypeVar("T")
 
 
+def _shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters (a 4000-digit integer stays one short line)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
+        return f"an integer of {int(abs(value).bit_length() * 0.30103) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
 def _convert(value: Any, tp: Any, where: str) -> Any:
     origin = get_origin(tp)
     if tp is Any:
@@ -486,15 +494,19 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
         out = [_convert(v, item, f"{where}[{i}]") for i, v in enumerate(value)]
         return tuple(out) if origin is tuple else out
     if tp is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            try:
+        try:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
                 return float(value)  # YAML reads 3e-4 as a string
-            except (TypeError, ValueError):
-                raise ConfigError(f"{where}: expected a number, got {value!r}") from None
-        return float(value)
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: expected a number, got {_shown(value)}") from None
+        except OverflowError:  # an integer of hundreds of digits
+            raise ConfigError(f"{where}: {_shown(value)} is too large for a number") from None
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+            raise ConfigError(f"{where}: expected an integer, got {_shown(value)}")
+        if not -(2**63) <= value < 2**63:  # torch, numpy and file formats hold 64 bits
+            raise ConfigError(f"{where}: {_shown(value)} is out of range (a 64-bit integer)")
         return value
     if tp is bool:
         if not isinstance(value, bool):
@@ -589,14 +601,34 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
     node[keys[-1]] = value
 
 
+def parse_yaml(text: str, where: str) -> Any:
+    """YAML text parsed with the safe loader (tags that would build Python objects are
+    refused), or one :class:`ConfigError` line starting with ``where``: malformed YAML, a tag
+    the safe loader refuses, nesting deeper than the parser's recursion, an integer of more
+    digits than Python converts."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None)
+        mark = getattr(exc, "problem_mark", None)
+        at = f", line {mark.line + 1}" if mark is not None else ""
+        reason = f"{exc.__class__.__name__}: {problem}{at}" if problem else exc.__class__.__name__
+        raise ConfigError(f"{where}: not valid YAML ({reason[:200]})") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: not readable YAML (nested too deep)") from None
+    except ValueError as exc:  # "Exceeds the limit (4300 digits) for integer string ..."
+        raise ConfigError(f"{where}: not readable YAML ({str(exc).split(':')[0]})") from None
+
+
 def parse_overrides(overrides: list[str]) -> dict[str, Any]:
     """``["train.lr=1e-4", "data.batch_size=4"]`` -> nested dict (values parsed as YAML)."""
     nested: dict[str, Any] = {}
     for item in overrides:
         if "=" not in item:
-            raise ConfigError(f"override {item!r} must look like key.sub=value")
+            raise ConfigError(f"override {_shown(item)} must look like key.sub=value")
         key, raw = item.split("=", 1)
-        _set_dotted(nested, key.strip(), yaml.safe_load(raw) if raw != "" else "")
+        value = parse_yaml(raw, f"override {key.strip()}") if raw != "" else ""
+        _set_dotted(nested, key.strip(), value)
     return nested
 
 
@@ -619,11 +651,10 @@ def read_yaml(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]
         cycle = " -> ".join(str(p) for p in (*_chain, path.resolve()))
         raise ConfigError(f"{path}: base: chain includes itself ({cycle})")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc.__class__.__name__})") from None
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read ({exc.__class__.__name__})") from None
+    data = parse_yaml(text, str(path)) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping")
     base = data.pop("base", None)

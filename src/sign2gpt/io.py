@@ -37,6 +37,20 @@ if TYPE_CHECKING:
 ErrorType = type[Sign2GPTError]
 
 
+def parse_json(text: str, where: str, error: ErrorType = DataError) -> object:
+    """JSON text parsed, or one ``error`` line starting with ``where``: malformed JSON, nesting
+    deeper than the parser's recursion (a RecursionError otherwise), an integer of more digits
+    than Python converts (a ValueError otherwise)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise error(f"{where}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:
+        raise error(f"{where}: not readable JSON (nested too deep)") from None
+    except ValueError as exc:  # e.g. "Exceeds the limit (4300 digits) for integer string ..."
+        raise error(f"{where}: not readable JSON ({str(exc).split(':')[0]})") from None
+
+
 def os_reason(exc: OSError) -> str:
     """The operating system's reason in lower case: 'permission denied', 'no space left on
     device', ... (the exception's class name when it has no strerror)."""

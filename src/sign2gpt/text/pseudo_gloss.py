@@ -29,7 +29,7 @@ from typing import Any, NamedTuple, Protocol
 
 from sign2gpt.config import PAPER_POS, PseudoGlossConfig
 from sign2gpt.errors import DataError, Sign2GPTError
-from sign2gpt.io import progress_bar
+from sign2gpt.io import parse_json, progress_bar
 from sign2gpt.text.backends import UPOS_TAGS, Backend, TaggedToken, get_backend
 
 FORMAT = "sign2gpt-pseudo-glosses"
@@ -199,11 +199,12 @@ class PseudoGlossVocab:
         if not path.is_file():
             raise DataError(f"{path}: pseudo-gloss file not found (run `sign2gpt pseudo-gloss`)")
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
             raise DataError(
                 f"{path}: not a readable JSON file ({exc.__class__.__name__})"
             ) from None
+        data = parse_json(text, f"{path}: not a readable JSON file")
         try:
             return cls.from_dict(data)
         except DataError as exc:

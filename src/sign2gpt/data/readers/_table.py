@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
-import json
+import io
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from sign2gpt.errors import DataError
+from sign2gpt.io import parse_json
 
 
 def _open_text(path: Path) -> str:
@@ -59,36 +60,52 @@ def check_columns(
             )
 
 
+def _one_line(path: Path, line: int, column: str, value: object) -> None:
+    """A line break inside a field (quoted, in CSV; escaped, in JSON) would break every file
+    that holds one sentence or one clip per line (hypotheses, references, stores): refused."""
+    if isinstance(value, str) and ("\n" in value or "\r" in value):
+        raise DataError(
+            f"{path}: line {line}: column '{column}' holds a line break; give each field on "
+            "one line"
+        )
+
+
 def read_table(
     path: str | Path, delimiter: str, required: Iterable[str] = (), quoting: bool = True
 ) -> list[TableRow]:
     """Rows of a delimited text file with a header line, as dicts keyed by column name (with
-    their line number).
+    their line number). A quoted field may span lines in CSV; here it is refused (see
+    :func:`_one_line`), as is a field over the csv module's limit (131,072 characters).
 
     ``quoting=False`` for corpora whose fields contain quote characters that are not quoting
     (Phoenix14T's ``|``-separated CSVs)."""
     path = Path(path)
-    lines = _open_text(path).splitlines()
     reader = csv.reader(
-        lines, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL if quoting else csv.QUOTE_NONE
+        io.StringIO(_open_text(path), newline=""),
+        delimiter=delimiter,
+        quoting=csv.QUOTE_MINIMAL if quoting else csv.QUOTE_NONE,
     )
     try:
         header = [h.strip() for h in next(reader)]
+        check_columns(path, header, required, delimiter)
+        rows = []
+        for fields in reader:
+            if not fields or all(not f.strip() for f in fields):
+                continue
+            start = reader.line_num - sum(f.count("\n") for f in fields)  # where the row began
+            if len(fields) != len(header):
+                raise DataError(
+                    f"{path}: line {start} has {len(fields)} fields, the header has {len(header)}"
+                )
+            for column, value in zip(header, fields):
+                _one_line(path, start, column, value)
+            row = TableRow((h, f.strip()) for h, f in zip(header, fields))
+            row.line = start
+            rows.append(row)
     except StopIteration:
         raise DataError(f"{path}: empty file (expected a header line)") from None
-    check_columns(path, header, required, delimiter)
-    rows = []
-    for fields in reader:
-        if not fields or all(not f.strip() for f in fields):
-            continue
-        if len(fields) != len(header):
-            raise DataError(
-                f"{path}: line {reader.line_num} has {len(fields)} fields, the header has "
-                f"{len(header)}"
-            )
-        row = TableRow((h, f.strip()) for h, f in zip(header, fields))
-        row.line = reader.line_num
-        rows.append(row)
+    except csv.Error as exc:
+        raise DataError(f"{path}: line {reader.line_num}: not readable ({exc})") from None
     return rows
 
 
@@ -100,15 +117,14 @@ def read_jsonl(path: str | Path, required: Iterable[str] = ()) -> list[TableRow]
     for number, line in enumerate(_open_text(path).splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}: line {number} is not JSON ({exc.msg})") from None
+        row = parse_json(line, f"{path}: line {number}")
         if not isinstance(row, dict):
             raise DataError(f"{path}: line {number} is not a JSON object")
         for column in required:
             if column not in row:
                 raise DataError(f"{path}: line {number} lacks column '{column}'")
+        for column, value in row.items():
+            _one_line(path, number, column, value)
         row = TableRow(row)
         row.line = number
         rows.append(row)

@@ -145,6 +145,11 @@ def mirror_keypoints(kp: Keypoints) -> Keypoints:
 # the toolkit's own file: .npz of plain arrays
 
 _NPZ_KEYS = ("points", "names", "groups", "mirror", "edges", "shoulders", "skeleton", "meta")
+MAX_NPZ_POINTS_BYTES = 512 * 2**20
+"""The largest ``points`` array :func:`read_npz` loads (512 MiB: six hours of 25 fps video at
+MediaPipe's 75 reduced points); a header declaring more is refused before anything is
+allocated (deflated zeros shrink a thousandfold: a 2 MB file can declare 2 GB)."""
+MAX_NPZ_OTHER_BYTES = 4 * 2**20  # names, groups, edges ... of a skeleton: kilobytes
 
 
 def write_npz(kp: Keypoints, path: str | Path) -> Path:
@@ -177,18 +182,69 @@ def write_npz(kp: Keypoints, path: str | Path) -> Path:
     return path
 
 
-def read_npz(path: str | Path) -> Keypoints:
-    """Keypoints written by :func:`write_npz` (or converted by ``convert_openpose_folder``)."""
+def _npz_headers(path: Path) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """(shape, dtype) of every array in an .npz, from the .npy headers alone."""
+    out = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if not info.filename.endswith(".npy"):
+                continue
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+                elif version == (2, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+                else:
+                    raise ValueError(f"unsupported .npy version {version}")
+            out[info.filename[: -len(".npy")]] = (tuple(shape), dtype)
+    return out
+
+
+def _check_npz_headers(
+    path: Path, headers: dict[str, tuple[tuple[int, ...], np.dtype]], max_frames: int | None
+) -> None:
+    absent = [k for k in _NPZ_KEYS if k not in headers]
+    if absent:
+        raise DataError(f"{path}: not a sign2gpt keypoint file (no {absent[0]})")
+    shape, dtype = headers["points"]
+    if len(shape) != 3 or shape[2] != 3 or dtype != np.float32:
+        raise DataError(f"{path}: points of shape {shape} and {dtype}, expected (T, K, 3) float32")
+    if max_frames is not None and shape[0] > max_frames:
+        raise DataError(f"{path}: {shape[0]} frames, more than the limit of {max_frames}")
+    for key in _NPZ_KEYS:
+        shape, dtype = headers[key]
+        if dtype.hasobject:
+            raise DataError(f"{path}: {key} holds Python objects (refused: loading runs no code)")
+        size = math.prod(shape) * dtype.itemsize
+        limit = MAX_NPZ_POINTS_BYTES if key == "points" else MAX_NPZ_OTHER_BYTES
+        if size > limit:
+            raise DataError(
+                f"{path}: {key} of shape {shape} declares {size / 2**20:,.0f} MiB, more than "
+                f"the {limit / 2**20:g} MiB a keypoint file may hold"
+            )
+
+
+def read_npz(path: str | Path, max_frames: int | None = None) -> Keypoints:
+    """Keypoints written by :func:`write_npz` (or converted by ``convert_openpose_folder``).
+
+    Every array's shape and type is read from its header and checked (sizes, no objects, at
+    most ``max_frames`` frames) before any is loaded."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: keypoint file not found")
     try:
+        _check_npz_headers(path, _npz_headers(path), max_frames)
         with np.load(path, allow_pickle=False) as z:
-            absent = [k for k in _NPZ_KEYS if k not in z.files]
-            if absent:
-                raise DataError(f"{path}: not a sign2gpt keypoint file (no {absent[0]})")
             arrays = {k: z[k] for k in _NPZ_KEYS}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+    except (
+        OSError,
+        ValueError,
+        zipfile.BadZipFile,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+    ) as exc:
         raise DataError(f"{path}: cannot read keypoints ({exc})") from None
     names = tuple(str(n) for n in arrays["names"])
     group_of = [str(g) for g in arrays["groups"]]
@@ -208,5 +264,5 @@ def read_npz(path: str | Path) -> Keypoints:
         )
         fps, width, height = (float(v) for v in arrays["meta"])
         return Keypoints(arrays["points"], skeleton, fps, round(width), round(height))
-    except ValueError as exc:
+    except (ValueError, TypeError, IndexError, OverflowError) as exc:
         raise DataError(f"{path}: bad keypoint file ({exc})") from None

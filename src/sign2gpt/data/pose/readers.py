@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import enum
-import json
+import math
 import re
 import struct
 from pathlib import Path
@@ -31,6 +31,7 @@ from sign2gpt.data.pose.skeletons import (
     synth_skeleton,
 )
 from sign2gpt.errors import DataError
+from sign2gpt.io import parse_json
 
 
 class KeypointFormat(enum.Enum):
@@ -66,21 +67,29 @@ def read_keypoints(
     fps: float | None = None,
     width: int | None = None,
     height: int | None = None,
+    max_frames: int | None = None,
 ) -> Keypoints:
-    """The keypoints of one clip from any supported source (see the module docstring).
+    """The keypoints of one clip from any supported source (see the module docstring); a clip
+    of no frames, or of more than ``max_frames`` (checked before loading an .npz), is refused.
 
     ``fps``, ``width``, ``height``: required for an OpenPose folder, ignored otherwise (the
     other formats store them)."""
     kind = detect_format(path)
     if kind is KeypointFormat.POSE:
-        return read_pose_file(path)
-    if kind is KeypointFormat.SYNTH:
-        return read_synth_groundtruth(path)
-    if kind is KeypointFormat.NPZ:
-        return read_npz(path)
-    if fps is None or width is None or height is None:
+        kp = read_pose_file(path)
+    elif kind is KeypointFormat.SYNTH:
+        kp = read_synth_groundtruth(path)
+    elif kind is KeypointFormat.NPZ:
+        kp = read_npz(path, max_frames)
+    elif fps is None or width is None or height is None:
         raise DataError(f"{path}: an OpenPose folder needs fps, width and height")
-    return read_openpose_folder(path, fps, width, height)
+    else:
+        kp = read_openpose_folder(path, fps, width, height)
+    if kp.num_frames == 0:
+        raise DataError(f"{path}: no frames")
+    if max_frames is not None and kp.num_frames > max_frames:
+        raise DataError(f"{path}: {kp.num_frames} frames, more than the limit of {max_frames}")
+    return kp
 
 
 # --------------------------------------------------------------------------------------------
@@ -100,7 +109,17 @@ def read_pose_file(path: str | Path) -> Keypoints:
         raise DataError(f"{path}: pose file not found")
     try:
         pose = Pose.read(path.read_bytes())
-    except (struct.error, ValueError, IndexError, EOFError, UnicodeDecodeError) as exc:
+    # pose-format parses with struct and numpy: a cut or crafted file fails in either's words
+    except (
+        struct.error,
+        ValueError,
+        TypeError,
+        IndexError,
+        KeyError,
+        EOFError,
+        OverflowError,
+        UnicodeDecodeError,
+    ) as exc:
         raise DataError(f"{path}: not a readable .pose file ({exc.__class__.__name__})") from None
     except NotImplementedError:
         raise DataError(f"{path}: unsupported .pose version") from None
@@ -130,7 +149,12 @@ def read_pose_file(path: str | Path) -> Keypoints:
     conf = np.where(masked, 0.0, conf)
     points = mark_missing(np.concatenate([xy, conf[..., None]], axis=-1))
     dims = header.dimensions
-    return Keypoints(points, skeleton, float(body.fps), int(dims.width), int(dims.height))
+    fps, width, height = float(body.fps), int(dims.width), int(dims.height)
+    if not (math.isfinite(fps) and fps > 0):
+        raise DataError(f"{path}: frame rate {fps} in the pose body (need a number > 0)")
+    if width <= 0 or height <= 0:
+        raise DataError(f"{path}: frame size {width}x{height} in the pose header")
+    return Keypoints(points, skeleton, fps, width, height)
 
 
 def _pose_layout_name(comps: list[Component]) -> str:
@@ -147,11 +171,12 @@ def read_synth_groundtruth(path: str | Path) -> Keypoints:
     """``groundtruth/<split>/<name>.json`` of ``sign2gpt synth``: 22 exact points per frame."""
     path = Path(path)
     try:
-        gt = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DataError(f"{path}: ground-truth file not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot read ground truth ({exc.__class__.__name__})") from None
+    gt = parse_json(text, f"{path}: cannot read ground truth")
     skeleton = synth_skeleton()
     if not isinstance(gt, dict) or "keypoints" not in gt:
         raise DataError(f"{path}: not a synthetic ground-truth file (no keypoints)")
@@ -183,12 +208,15 @@ _OPENPOSE_PARTS = (
 
 def _openpose_people(path: Path) -> list[dict]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        people = data["people"]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise DataError(
             f"{path}: not an OpenPose keypoint file ({exc.__class__.__name__})"
         ) from None
+    data = parse_json(text, f"{path}: not an OpenPose keypoint file")
+    people = data.get("people") if isinstance(data, dict) else None
+    if people is None:
+        raise DataError(f"{path}: not an OpenPose keypoint file (no 'people')")
     if not isinstance(people, list):
         raise DataError(f"{path}: 'people' is not a list")
     return people

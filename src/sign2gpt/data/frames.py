@@ -13,6 +13,11 @@ header declares more than ``max_pixels`` pixels (a decompression bomb: a 1.2 MB 
 is never opened. A video whose stream is larger than ``max_pixels``, or a video path that is not
 a regular file, stops with one :class:`DataError` line. Defaults: :data:`MAX_PIXELS`,
 :data:`MAX_FRAME_BYTES`.
+
+Two more bounds for callers that read files from strangers (``serve``, ``translate``): a
+:class:`WorkBudget` (decoded pixels of the whole clip, seconds of decoding) that every decoded
+frame is charged to, and ``sample``: only the frames the model will see are kept (and, from a
+frame folder, decoded), so a clip's memory does not grow with its length.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ import os
 import re
 import stat
 import struct
+import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +55,47 @@ _PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk that closes every
 _JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
+Sample = Callable[[int], np.ndarray]  # frames in the clip -> sorted indices of those to keep
+
+
 class NoReadableFrames(DataError):
     """A clip whose every frame is broken or empty (skipped and listed by ``prepare``)."""
+
+
+class OverBudget(DataError):
+    """Decoding a clip passed its :class:`WorkBudget`; ``kind`` says which part: ``pixels`` or
+    ``seconds``."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class WorkBudget:
+    """What decoding one clip may cost: ``max_pixels`` decoded pixels (all frames together) and
+    ``max_seconds`` from the budget's creation; None: no limit. Every frame is charged before
+    it is converted, so a clip over the budget stops within one frame of it."""
+
+    def __init__(self, max_pixels: int | None = None, max_seconds: float | None = None) -> None:
+        self.max_pixels = max_pixels
+        self.max_seconds = max_seconds
+        self.pixels = 0
+        self.started = time.monotonic()
+
+    def charge(self, source: str | Path, width: int, height: int) -> None:
+        self.pixels += width * height
+        if self.max_pixels is not None and self.pixels > self.max_pixels:
+            raise OverBudget(
+                f"{source}: its frames pass the budget of {self.max_pixels / 1e6:,.0f} "
+                "megapixels decoded per clip",
+                "pixels",
+            )
+        if self.max_seconds is not None and time.monotonic() - self.started > self.max_seconds:
+            raise OverBudget(
+                f"{source}: decoding took longer than the budget of {self.max_seconds:g} s per "
+                "clip",
+                "seconds",
+            )
 
 
 @dataclass
@@ -58,11 +103,18 @@ class ClipFrames:
     """Decoded frames of one clip: ``frames`` (T, H, W, 3) uint8.
 
     ``repaired``: broken or empty frame files replaced by a neighbour; ``dropped``: undecodable
-    video packets left out."""
+    video packets left out. Read with ``sample``, ``frames`` holds only the frames ``indices``
+    of the ``total`` frames the clip has; otherwise all of them (``indices`` None)."""
 
     frames: np.ndarray
     repaired: int = 0
     dropped: int = 0
+    indices: np.ndarray | None = None
+    total: int = 0
+
+    def __post_init__(self) -> None:
+        if self.indices is None:
+            self.total = len(self.frames)
 
 
 def is_video_file(path: str | Path) -> bool:
@@ -210,12 +262,30 @@ def read_frame_bytes(path: str | Path, max_bytes: int = MAX_FRAME_BYTES) -> byte
 
 
 def read_image_file(
-    path: str | Path, max_pixels: int = MAX_PIXELS, max_frame_bytes: int = MAX_FRAME_BYTES
+    path: str | Path,
+    max_pixels: int = MAX_PIXELS,
+    max_frame_bytes: int = MAX_FRAME_BYTES,
+    budget: WorkBudget | None = None,
 ) -> np.ndarray | None:
     """A frame file decoded, or None for a broken or refused one (see :func:`read_frame_bytes`
-    and :func:`decode_image`)."""
+    and :func:`decode_image`); a frame within ``max_pixels`` is charged to ``budget`` from its
+    header before it is decoded."""
     data = read_frame_bytes(path, max_frame_bytes)
-    return None if data is None else decode_image(data, max_pixels=max_pixels)
+    if data is None:
+        return None
+    if budget is not None:
+        size = image_dimensions(data)
+        if size is not None and size[0] * size[1] <= max_pixels:
+            budget.charge(path, *size)
+    return decode_image(data, max_pixels=max_pixels)
+
+
+def frame_file_pixels(path: str | Path, max_frame_bytes: int = MAX_FRAME_BYTES) -> int:
+    """Pixels a frame file declares in its header (0 for a broken or refused one), read without
+    decoding it: what a server adds up to refuse a clip over its budget before any work."""
+    data = read_frame_bytes(path, max_frame_bytes)
+    size = None if data is None else image_dimensions(data)
+    return 0 if size is None else size[0] * size[1]
 
 
 def resize_frame(frame: np.ndarray, size: int | None) -> np.ndarray:
@@ -244,15 +314,22 @@ def read_frame_folder(
     *,
     max_pixels: int = MAX_PIXELS,
     max_frame_bytes: int = MAX_FRAME_BYTES,
+    budget: WorkBudget | None = None,
+    sample: Sample | None = None,
 ) -> ClipFrames:
     """All frames of a folder, broken or refused ones replaced by their nearest readable
-    neighbour."""
+    neighbour; with ``sample``, only the frames it picks are decoded (and the neighbours a
+    broken one needs)."""
     files = list_frame_files(folder)
     if not files:
         raise NoReadableFrames(f"{folder}: no image files")
+    if sample is not None:
+        return _sampled_frame_folder(
+            folder, files, size, max_pixels, max_frame_bytes, budget, sample
+        )
     decoded: list[np.ndarray | None] = []
     for path in files:
-        frame = read_image_file(path, max_pixels, max_frame_bytes)
+        frame = read_image_file(path, max_pixels, max_frame_bytes, budget)
         decoded.append(None if frame is None else resize_frame(frame, size))
     broken = [f is None for f in decoded]
     if all(broken):
@@ -265,6 +342,42 @@ def read_frame_folder(
         for i, f in enumerate(decoded)
     ]
     return ClipFrames(np.stack(frames), repaired=sum(broken))
+
+
+def _sampled_frame_folder(
+    folder: str | Path,
+    files: list[Path],
+    size: int | None,
+    max_pixels: int,
+    max_frame_bytes: int,
+    budget: WorkBudget | None,
+    sample: Sample,
+) -> ClipFrames:
+    """:func:`read_frame_folder`'s frames ``sample(len(files))``, under the same repair rule (the
+    previous readable frame, else the next), decoding no file twice."""
+    cache: dict[int, np.ndarray | None] = {}
+
+    def load(i: int) -> np.ndarray | None:
+        if i not in cache:
+            frame = read_image_file(files[i], max_pixels, max_frame_bytes, budget)
+            cache[i] = None if frame is None else resize_frame(frame, size)
+        return cache[i]
+
+    indices = np.asarray(sample(len(files)), dtype=np.int64)
+    frames, repaired = [], 0
+    for i in indices.tolist():
+        frame = load(i)
+        if frame is None:
+            repaired += 1
+            order = [*range(i - 1, -1, -1), *range(i + 1, len(files))]
+            frame = next((f for j in order if (f := load(j)) is not None), None)
+        if frame is None:
+            raise NoReadableFrames(f"{folder}: none of its {len(files)} frames is readable")
+        frames.append(frame)
+    shapes = {f.shape for f in frames}
+    if len(shapes) > 1:
+        raise DataError(f"{folder}: frames differ in size {sorted(shapes)}; pass a store size")
+    return ClipFrames(np.stack(frames), repaired=repaired, indices=indices, total=len(files))
 
 
 def read_frame_files(
@@ -305,23 +418,86 @@ def read_video(
     size: int | None = None,
     *,
     max_pixels: int = MAX_PIXELS,
+    budget: WorkBudget | None = None,
+    sample: Sample | None = None,
 ) -> ClipFrames:
     """Frames of a video file between ``start`` and ``end`` seconds (whole video when None).
     A path that is not a regular file (a FIFO would block, a device never end) and a stream
-    larger than ``max_pixels`` raise DataError before any decoding."""
+    larger than ``max_pixels`` raise DataError before any decoding.
+
+    ``sample`` (whole videos only): the packets are counted first (no decoding), and only the
+    frames ``sample(count)`` are kept; should fewer frames decode than there were packets (a
+    broken packet), the video is decoded once more with the frames ``sample`` picks of those."""
+    path = check_readable(path, DataError, "video file")
+    if sample is None:
+        frames, _, dropped = _decode_video(path, start, end, size, max_pixels, budget, None)
+        return ClipFrames(np.stack(frames), dropped=dropped)
+    if start is not None or end is not None:
+        raise ValueError("sample reads whole videos only (no start or end)")
+    total = count_video_packets(path)
+    indices = np.asarray(sample(total), dtype=np.int64)
+    frames, decoded, dropped = _decode_video(path, None, None, size, max_pixels, budget, indices)
+    if decoded != total:
+        total = decoded
+        indices = np.asarray(sample(total), dtype=np.int64)
+        frames, _, dropped = _decode_video(path, None, None, size, max_pixels, budget, indices)
+    return ClipFrames(np.stack(frames), dropped=dropped, indices=indices, total=total)
+
+
+def _open_video(path: Path):  # -> (av container, its first video stream)
     import av
 
-    path = check_readable(path, DataError, "video file")
     try:
         container = av.open(str(path))
-    except (av.error.FFmpegError, OSError, ValueError) as exc:
+    except (av.error.FFmpegError, OSError, ValueError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot read video ({exc.__class__.__name__})") from None
-    frames: list[np.ndarray] = []
-    dropped = 0
+    if not container.streams.video:
+        container.close()
+        raise DataError(f"{path}: no video stream")
+    stream = container.streams.video[0]
+    if stream.codec_context is None:  # e.g. an SVG: FFmpeg finds a stream it cannot decode
+        container.close()
+        raise DataError(
+            f"{path}: cannot read video (no decoder for its {container.format.name} stream)"
+        )
+    return container, stream
+
+
+def count_video_packets(path: str | Path) -> int:
+    """Packets of a video's first video stream, read from the container without decoding (one
+    per frame for every codec FFmpeg muxes into the containers this toolkit reads)."""
+    import av
+
+    container, stream = _open_video(Path(path))
+    count = 0
     with container:
-        if not container.streams.video:
-            raise DataError(f"{path}: no video stream")
-        stream = container.streams.video[0]
+        try:
+            count = sum(1 for packet in container.demux(stream) if packet.size)
+        except av.error.FFmpegError as exc:
+            raise DataError(f"{path}: cannot read video ({exc.__class__.__name__})") from None
+    if count == 0:
+        raise NoReadableFrames(f"{path}: no readable frame")
+    return count
+
+
+def _decode_video(
+    path: Path,
+    start: float | None,
+    end: float | None,
+    size: int | None,
+    max_pixels: int,
+    budget: WorkBudget | None,
+    keep: np.ndarray | None,
+) -> tuple[list[np.ndarray], int, int]:
+    """(frames kept, frames decoded, packets dropped); ``keep``: sorted indices of the decoded
+    frames to convert and keep (None: all)."""
+    import av
+
+    container, stream = _open_video(path)
+    frames: list[np.ndarray] = []
+    dropped = decoded_count = 0
+    wanted = 0  # the next position in keep
+    with container:
         _check_video_pixels(path, stream.width or 0, stream.height or 0, max_pixels)
         stream.thread_type = "AUTO"
         base = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
@@ -332,8 +508,7 @@ def read_video(
                 container.seek(0, stream=stream)
         done = False
         try:
-            packets = container.demux(stream)
-            for packet in packets:
+            for packet in container.demux(stream):
                 try:
                     decoded = packet.decode()
                 except av.error.InvalidDataError:
@@ -348,6 +523,13 @@ def read_video(
                     if t is not None and end is not None and t >= end - 1e-6:
                         done = True
                         break
+                    if budget is not None:
+                        budget.charge(path, frame.width, frame.height)
+                    index, decoded_count = decoded_count, decoded_count + 1
+                    if keep is not None:
+                        if wanted >= len(keep) or keep[wanted] != index:
+                            continue
+                        wanted += 1
                     if size is not None:
                         frame = frame.reformat(
                             width=size, height=size, format="rgb24", interpolation="BICUBIC"
@@ -359,10 +541,10 @@ def read_video(
                     break
         except av.error.FFmpegError as exc:
             raise DataError(f"{path}: cannot read video ({exc.__class__.__name__})") from None
-    if not frames:
+    if not decoded_count:
         span = "" if start is None and end is None else f" between {start} s and {end} s"
         raise NoReadableFrames(f"{path}: no readable frame{span}")
-    return ClipFrames(np.stack(frames), dropped=dropped)
+    return frames, decoded_count, dropped
 
 
 def _check_video_pixels(path: Path, width: int, height: int, max_pixels: int) -> None:
@@ -381,17 +563,27 @@ def read_clip(
     *,
     max_pixels: int = MAX_PIXELS,
     max_frame_bytes: int = MAX_FRAME_BYTES,
+    budget: WorkBudget | None = None,
+    sample: Sample | None = None,
 ) -> ClipFrames:
     """Frames of a frame folder or a video file (dispatch on what ``source`` is); limits as
-    :data:`MAX_PIXELS` and :data:`MAX_FRAME_BYTES` say."""
+    :data:`MAX_PIXELS` and :data:`MAX_FRAME_BYTES` say; ``budget`` and ``sample`` as the module
+    docstring says."""
     check_limits(max_pixels, max_frame_bytes)
     source = Path(source)
     if source.is_dir():
         return read_frame_folder(
-            source, size, max_pixels=max_pixels, max_frame_bytes=max_frame_bytes
+            source,
+            size,
+            max_pixels=max_pixels,
+            max_frame_bytes=max_frame_bytes,
+            budget=budget,
+            sample=sample,
         )
     if is_video_file(source) or source.is_file():
-        return read_video(source, start, end, size, max_pixels=max_pixels)
+        return read_video(
+            source, start, end, size, max_pixels=max_pixels, budget=budget, sample=sample
+        )
     raise DataError(f"{source}: neither a frame folder nor a video file")
 
 

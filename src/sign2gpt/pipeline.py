@@ -36,6 +36,7 @@ from transformers import PreTrainedTokenizerBase
 from sign2gpt.config import Config, ConfigError, Modality
 from sign2gpt.data.dataset import SignClipDataset, collate_clips, gloss_tokens
 from sign2gpt.data.features import CachedFeatureDataset, collate_features
+from sign2gpt.data.frames import OverBudget, WorkBudget
 from sign2gpt.data.loader import ThreadLoader, make_loader
 from sign2gpt.data.pose.keypoints import Keypoints
 from sign2gpt.data.pose.store import KeypointStore
@@ -311,11 +312,12 @@ class Pipeline:
         collate = collate if collate is not None else self.collator()
         return make_loader(dataset, batches, collate, data, num_workers=workers)
 
-    def read_clip(self, source: str | Path) -> ClipInput:
+    def read_clip(self, source: str | Path, budget: WorkBudget | None = None) -> ClipInput:
         """A video file or frame folder (or, for a pose model, a keypoint file: ``.pose``,
         ``.npz``, the synthetic corpus's ``.json``) as the model's input: sampled and resized
-        as in evaluation (docs/method.md#5-training-recipe). A pose model given a video runs
-        the keypoint estimator on it (``make pose-env``)."""
+        as in evaluation (docs/method.md#5-training-recipe); only the sampled frames are kept
+        while decoding, under ``budget``. A pose model given a video runs the keypoint
+        estimator on it (``make pose-env``)."""
         from sign2gpt.data.augment import eval_clip
         from sign2gpt.data.frames import read_clip
         from sign2gpt.data.pose.readers import is_keypoint_file, read_keypoints
@@ -338,24 +340,27 @@ class Pipeline:
         if keypoints_only:
             kp = read_keypoints(source)
             decoded = len(kp.points)
+            indices = sample_indices(decoded, data, train=False, rng=None)
         else:
-            clip = read_clip(
+            read = read_clip(
                 source,
                 size=data.store_size,
                 max_pixels=data.max_pixels,
                 max_frame_bytes=data.max_frame_bytes,
-            ).frames  # (T_all, H, W, 3)
-            decoded = len(clip)
-        indices = sample_indices(decoded, data, train=False, rng=None)
+                budget=budget,
+                sample=lambda n: sample_indices(n, data, train=False, rng=None),
+            )
+            clip = read.frames  # (T, H, W, 3): the sampled frames only
+            decoded, indices = read.total, read.indices
         out = ClipInput(None, decoded, indices)
         if modality.reads_frames:
-            out.frames = eval_clip(clip[indices], data)
+            out.frames = eval_clip(clip, data)
         if modality.reads_keypoints:
             if not keypoints_only:
                 kp = estimate_source_keypoints(source)
             out.keypoints = model_keypoints(kp, sign.skeleton, source)[indices]
         if modality is Modality.POSE and not keypoints_only:
-            out.pictures = clip[indices]  # what the estimator saw, for pictures
+            out.pictures = clip  # what the estimator saw, for pictures
         return out
 
 
@@ -532,7 +537,7 @@ class Translation:
 
     source: str
     text: str = ""
-    num_frames: int = 0  # frames the model saw (after sampling)
+    sampled_frames: int = 0  # frames the model saw (after sampling)
     decoded_frames: int = 0  # frames the file holds
     seconds: float = 0.0  # reading + encoding + beam search
     error: str = ""
@@ -545,8 +550,8 @@ class Translation:
         return {
             "source": self.source,
             "text": self.text,
-            "num_frames": self.num_frames,
             "decoded_frames": self.decoded_frames,
+            "sampled_frames": self.sampled_frames,
             "seconds": round(self.seconds, 3),
             "error": self.error,
             "heatmap": self.heatmap,
@@ -619,13 +624,20 @@ class Translator:
         }
 
     @torch.no_grad()
-    def translate(self, source: str | Path, heatmap_dir: str | Path | None = None) -> Translation:
+    def translate(
+        self,
+        source: str | Path,
+        heatmap_dir: str | Path | None = None,
+        budget: WorkBudget | None = None,
+    ) -> Translation:
         """One video file or frame folder; an unreadable input gives ``error``, not an
-        exception."""
+        exception; decoding past ``budget`` raises its OverBudget (the server's 413)."""
         result = Translation(str(source))
         start = time.perf_counter()
         try:
-            clip = self.pipeline.read_clip(source)
+            clip = self.pipeline.read_clip(source, budget)
+        except OverBudget:
+            raise
         except DataError as exc:
             result.error = str(exc)
             return result
@@ -641,7 +653,7 @@ class Translator:
             result.text = self.model.translate(
                 z, mask, num_beams=self.num_beams, max_new_tokens=train.max_new_tokens
             )[0]
-        result.num_frames = clip.steps
+        result.sampled_frames = clip.steps
         result.pictures = self._pictures(clip)
         if self.pgp is not None and heatmap_dir is not None:
             result.heatmap = str(self._heatmap(batch, result, Path(heatmap_dir)))

@@ -70,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args._run(args) or 0)
     except Sign2GPTError as exc:
-        print(f"sign2gpt {args.command}: error: {exc}", file=sys.stderr)
+        # one line, whatever a file name in it holds
+        message = str(exc).replace("\r", "\\r").replace("\n", "\\n")
+        print(f"sign2gpt {args.command}: error: {message}", file=sys.stderr)
         return 2
     except OSError as exc:
         # A file the command had to write or read failed at the system level (a full disk, a

@@ -18,8 +18,9 @@ name order). Frames are sampled and transformed exactly as in evaluation (every
 data.frame_stride-th frame, resized to data.store_size then data.image_size; the model
 normalises them), then decoded by beam search. A video is read at its own frame rate: the
 model was trained at the corpus's (25 fps for Phoenix14T). Prints how long loading took, then
-one line per input: the input, a tab, the sentence. An unreadable input prints one error line
-and the others still run (exit code 1 at the end).
+one line per input: the input, a tab, the sentence (a backslash, tab, carriage return or line
+feed in either is written \\\\, \\t, \\r, \\n, so each line splits at its one tab). An unreadable
+input prints one error line and the others still run (exit code 1 at the end).
 
   --heatmap-checkpoint DIR   a stage-1 checkpoint: also draw its pseudo-gloss localisation
                              map E for each clip into --heatmap-dir
@@ -55,6 +56,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", default=None, help="also write the results as JSON here")
 
 
+def one_line(text: str) -> str:
+    """``text`` escaped for a line of "input TAB sentence": backslash, tab, CR and LF as two
+    characters each (a file name may hold any of them)."""
+    for char, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\r", "\\r"), ("\n", "\\n")):
+        text = text.replace(char, escaped)
+    return text
+
+
 def _check_writable(path: Path) -> None:
     """Refuse an output file that cannot be written before any work is done (the translations
     would be printed, then the JSON lost)."""
@@ -86,17 +95,17 @@ def run(args: argparse.Namespace) -> int:
     print(f"loaded {args.checkpoint} in {translator.load_seconds:.1f} s", file=sys.stderr)
     heatmap_dir = args.heatmap_dir if args.heatmap_checkpoint else None
     results = []
-    for source in progress_bar(
-        args.inputs, desc="translating", unit="clip", disable=len(args.inputs) < 3
-    ):
+    # no bar in a log: its carriage returns would run into the error lines
+    quiet = len(args.inputs) < 3 or not sys.stderr.isatty()
+    for source in progress_bar(args.inputs, desc="translating", unit="clip", disable=quiet):
         result = translator.translate(source, heatmap_dir=heatmap_dir)
         results.append(result)
         if result.error:
-            print(f"sign2gpt translate: error: {result.error}", file=sys.stderr)
+            print(f"sign2gpt translate: error: {one_line(result.error)}", file=sys.stderr)
         else:
-            print(f"{source}\t{result.text}", flush=True)
+            print(f"{one_line(source)}\t{one_line(result.text)}", flush=True)
             if result.heatmap:
-                print(f"  heatmap: {result.heatmap}")
+                print(f"  heatmap: {one_line(result.heatmap)}")
     if json_path is not None:
         text = json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2) + "\n"
         tmp = json_path.with_name(json_path.name + ".tmp")

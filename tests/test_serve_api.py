@@ -95,7 +95,7 @@ def test_translation_equals_the_cli_and_comes_with_its_pictures(world, client, c
         expected = cli_sentence(world["translate"], clip, capsys)
         assert r["text"] == expected and expected
         assert r["file"] == clip.name
-        assert r["num_frames"] == frames and r["sampled_frames"] == -(-frames // 2)  # stride 2
+        assert r["decoded_frames"] == frames and r["sampled_frames"] == -(-frames // 2)  # stride 2
         assert r["clip_seconds"] == pytest.approx(frames / 25, abs=0.05)
         assert r["seconds"] > 0 and r["queued_seconds"] >= 0
         sheet = client.get(r["contact_sheet_url"])
@@ -130,12 +130,12 @@ def test_frames_as_a_zip_or_as_image_files_translate_like_the_folder(
         z.writestr("frames/notes.txt", b"ignored")
     r = post(client, ("frames.zip", buf.getvalue()))
     assert r.status_code == 200, r.text
-    assert r.json()["text"] == expected and r.json()["num_frames"] == 12
+    assert r.json()["text"] == expected and r.json()["decoded_frames"] == 12
     assert "clip_seconds" not in r.json()  # frames have no frame rate
     # several image parts: a frame folder sent from the page (img2 before img10: name order)
     r = post(client, *images[::-1], data={"name": "my clip/x"})
     assert r.status_code == 200, r.text
-    assert r.json()["text"] == expected and r.json()["num_frames"] == 12
+    assert r.json()["text"] == expected and r.json()["decoded_frames"] == 12
     assert r.json()["file"] == "x"  # the name the page sends, reduced to a plain name
 
 
@@ -150,6 +150,8 @@ def test_health_reports_the_model_and_limits(world, client):
         "max_upload_mb": 200.0,
         "max_seconds": 60.0,
         "max_frames": 1500,
+        "max_megapixels": 2000.0,
+        "max_decode_seconds": 30.0,
         "max_waiting": 8,
     }
     assert h["sampling"] == {"frame_stride": 2, "max_frames": 256}
@@ -260,10 +262,10 @@ class GatedEngine:
         self.entered = threading.Event()
         self.gate = threading.Event()
 
-    def translate(self, source: Path, out_dir: Path) -> EngineResult:
+    def translate(self, source: Path, out_dir: Path, budget=None) -> EngineResult:
         self.entered.set()
         assert self.gate.wait(30)
-        return self.engine.translate(source, out_dir)
+        return self.engine.translate(source, out_dir, budget)
 
 
 def test_a_second_upload_waits_and_says_it_is_queued(engine, world, tmp_path):
@@ -290,7 +292,7 @@ def test_a_second_upload_waits_and_says_it_is_queued(engine, world, tmp_path):
         assert c.get("/api/jobs/second").json() == {"state": "queued", "ahead": 1}
         assert c.get("/api/health").json()["queue"] == {"running": True, "waiting": 1}
         # a third finds the line full (max_waiting=1); a reused ticket is refused
-        assert_error(post(c, ("a.mp4", world["a"].read_bytes())), 503, r"waiting already")
+        assert_error(post(c, ("a.mp4", world["a"].read_bytes())), 503, r"in line already")
         r = post(c, ("a.mp4", world["a"].read_bytes()), params={"ticket": "second"})
         assert_error(r, 400, r"ticket 'second' is in use")
         gated.gate.set()
@@ -306,11 +308,11 @@ class BrokenEngine(GatedEngine):
 
     calls = 0
 
-    def translate(self, source: Path, out_dir: Path) -> EngineResult:
+    def translate(self, source: Path, out_dir: Path, budget=None) -> EngineResult:
         self.calls += 1
         if self.calls % 2:
             raise RuntimeError("a bug in the model code")
-        return self.engine.translate(source, out_dir)
+        return self.engine.translate(source, out_dir, budget)
 
 
 def test_a_bug_is_one_line_500_and_the_server_goes_on(engine, world, tmp_path, caplog):
@@ -434,7 +436,7 @@ def test_the_real_signing_clip_is_decoded_whole_and_translated(client):
     r = post(client, (clip.name, data))
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["num_frames"] == 58 and body["sampled_frames"] == 29
+    assert body["decoded_frames"] == 58 and body["sampled_frames"] == 29
     assert body["clip_seconds"] == pytest.approx(58 / 29.97, abs=0.05)
     assert isinstance(body["text"], str)
     assert json.loads(json.dumps(body)) == body
@@ -455,7 +457,7 @@ def test_a_pose_model_takes_a_keypoint_file(world, tmp_path, capsys):
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["text"] == cli_sentence(checkpoint, clip, capsys)
-        assert body["num_frames"] == 14 and body["sampled_frames"] == 7
+        assert body["decoded_frames"] == 14 and body["sampled_frames"] == 7
         sheet = client.get(body["contact_sheet_url"])  # the keypoints, drawn
         assert sheet.status_code == 200 and sheet.headers["content-type"] == "image/png"
         assert_error(post(client, ("bad.npz", b"PK\x03\x04 not a zip")), 400, r"bad\.npz")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import socket
+from urllib.parse import urlsplit
 
 from sign2gpt.cli._common import Command
 from sign2gpt.errors import Sign2GPTError
@@ -16,10 +17,13 @@ Loads the checkpoint once, then serves
   /                    a page: drop or choose a video (mp4, webm, mov, avi), a zip of frames or
                        a folder of frames, or record from the webcam; shows the sentence, the
                        sampled frames, the heatmap (with --heatmap-checkpoint) and the timing
-  POST /api/translate  multipart field `file` -> {text, num_frames, seconds, ...}
+  POST /api/translate  multipart field `file` -> {text, decoded_frames, sampled_frames, ...}
   GET  /api/health     the model, checkpoint, device, limits and queue
   /docs                the API's OpenAPI docs (Swagger UI, served from this machine, no CDN)
-One clip is translated at a time; later uploads wait in line (up to --max-queue).
+One clip is translated at a time; later uploads wait in line (up to --max-queue; a full line
+answers 503 before the upload is read). Each clip may cost --max-megapixels of decoded frames
+and --max-decode-seconds of decoding. Uploads posted by a page of another web origin are
+refused (403) unless --allow-origin names it.
 
 It listens on 127.0.0.1 only. Any other address (e.g. --host 0.0.0.0) lets everyone who can
 reach the port upload files and spend this machine's CPU/GPU, with no login and no TLS: it is
@@ -44,7 +48,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-upload-mb", type=float, default=200.0, help="upload size (200)")
     parser.add_argument("--max-seconds", type=float, default=60.0, help="video length (60)")
     parser.add_argument("--max-frames", type=int, default=1500, help="frames per clip (1500)")
+    parser.add_argument(
+        "--max-megapixels",
+        type=float,
+        default=2000.0,
+        help="pixels of all a clip's frames, in millions (2000: 40 s of 1080p at 25 fps)",
+    )
+    parser.add_argument(
+        "--max-decode-seconds", type=float, default=30.0, help="decoding time per clip (30)"
+    )
     parser.add_argument("--max-queue", type=int, default=8, help="uploads that may wait (8)")
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=30.0,
+        help="seconds an upload may send nothing before it is dropped (30)",
+    )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a web origin (e.g. http://localhost:8888) whose pages may post uploads; repeatable",
+    )
     parser.add_argument(
         "--keep-results", type=int, default=50, help="results whose pictures stay (50)"
     )
@@ -75,10 +101,37 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+LIMIT_FLAGS = (
+    "max_upload_mb",
+    "max_seconds",
+    "max_frames",
+    "max_megapixels",
+    "max_decode_seconds",
+    "max_queue",
+    "keep_results",
+    "body_timeout",
+)
+
+
 def _check_limits(args: argparse.Namespace) -> None:
-    for flag in ("max_upload_mb", "max_seconds", "max_frames", "max_queue", "keep_results"):
-        if getattr(args, flag) <= 0:
+    for flag in LIMIT_FLAGS:
+        if not getattr(args, flag) > 0:  # NaN too
             raise Sign2GPTError(f"--{flag.replace('_', '-')} must be positive")
+    for origin in args.allow_origin:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/"):
+            raise Sign2GPTError(
+                f"--allow-origin {origin}: give a web origin, scheme://host[:port] "
+                "(e.g. http://localhost:8888)"
+            )
+
+
+def allowed_hosts(host: str) -> list[str] | None:
+    """The host names a server listening on ``host`` answers to: the loopback names and the
+    address itself for a loopback address (127.0.0.2 is loopback too), any for another."""
+    if not is_loopback(host):
+        return None
+    return sorted({"127.0.0.1", "localhost", "::1", host.lower().strip("[]")})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -108,13 +161,17 @@ def run(args: argparse.Namespace) -> int:
         max_upload_bytes=int(args.max_upload_mb * MB),
         max_seconds=args.max_seconds,
         max_frames=args.max_frames,
+        max_megapixels=args.max_megapixels,
+        max_decode_seconds=args.max_decode_seconds,
         max_waiting=args.max_queue,
         keep_results=args.keep_results,
+        body_timeout=args.body_timeout,
     )
     loopback = is_loopback(args.host)
-    hosts = ["127.0.0.1", "localhost", "::1"] if loopback else None
     sock = _listen(args.host, args.port)
-    app = create_app(engine, limits, allowed_hosts=hosts)
+    app = create_app(
+        engine, limits, allowed_hosts=allowed_hosts(args.host), allowed_origins=args.allow_origin
+    )
     try:
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host

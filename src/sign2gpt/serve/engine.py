@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sign2gpt.data.frames import WorkBudget
 from sign2gpt.errors import DataError
 from sign2gpt.pipeline import Translator
 from sign2gpt.serve.sheet import write_contact_sheet
@@ -19,7 +20,7 @@ from sign2gpt.serve.sheet import write_contact_sheet
 @dataclass
 class EngineResult:
     text: str
-    num_frames: int  # frames decoded from the clip
+    decoded_frames: int  # frames the clip holds
     sampled_frames: int  # frames the model saw (every frame_stride-th, at most max_frames)
     seconds: float  # decoding, the model and the pictures
     contact_sheet: Path
@@ -37,6 +38,7 @@ class EngineInfo:
     num_beams: int
     frame_stride: int
     max_frames: int  # frames the model samples at most (more are spread evenly)
+    max_frame_bytes: int  # frame files larger than this are broken frames (data.max_frame_bytes)
 
 
 class Engine:
@@ -71,19 +73,24 @@ class Engine:
             num_beams=self._translator.num_beams,
             frame_stride=cfg.data.frame_stride,
             max_frames=cfg.data.max_frames,
+            max_frame_bytes=cfg.data.max_frame_bytes,
         )
 
     @property
     def has_heatmaps(self) -> bool:
         return self._translator.pgp is not None
 
-    def translate(self, source: Path, out_dir: Path) -> EngineResult:
-        """Translate the video file or frame folder ``source``; pictures go to ``out_dir``.
+    def translate(
+        self, source: Path, out_dir: Path, budget: WorkBudget | None = None
+    ) -> EngineResult:
+        """Translate the video file or frame folder ``source``; pictures go to ``out_dir``;
+        decoding stops past ``budget``.
 
-        Raises :class:`DataError` (naming ``source``) when the clip cannot be read."""
+        Raises :class:`DataError` (naming ``source``) when the clip cannot be read, its
+        :class:`~sign2gpt.data.frames.OverBudget` when it costs too much."""
         start = time.perf_counter()
         result = self._translator.translate(
-            source, heatmap_dir=out_dir if self.has_heatmaps else None
+            source, heatmap_dir=out_dir if self.has_heatmaps else None, budget=budget
         )
         if result.error:
             raise DataError(result.error)
@@ -91,8 +98,8 @@ class Engine:
         sheet = write_contact_sheet(result.pictures, out_dir / "contact_sheet.png", result.indices)
         return EngineResult(
             text=result.text,
-            num_frames=result.decoded_frames,
-            sampled_frames=result.num_frames,
+            decoded_frames=result.decoded_frames,
+            sampled_frames=result.sampled_frames,
             seconds=time.perf_counter() - start,
             contact_sheet=sheet,
             heatmap=Path(result.heatmap) if result.heatmap else None,

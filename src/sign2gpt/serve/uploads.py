@@ -1,14 +1,18 @@
 """What a client uploaded, checked against the server's limits and laid out for the model.
 
 An upload is one video file, one zip of frames, or several image files (a frame folder sent
-from the page). :func:`save_upload` writes it under the request's own folder (which the app
-deletes afterwards), refuses what breaks a limit before anything is decoded, and returns the
-video file or frame folder to translate. Every refusal is an :class:`UploadError` whose message
-names the file as the client called it, with the HTTP status to answer.
+from the page), and for a pose model a keypoint file. Two steps, so that the line for the model
+can refuse an upload before any work is done for it: :func:`save_upload` (while the request is
+read) only writes the files under the request's own folder (which the app deletes afterwards)
+and tells their kind from names and magic bytes; :func:`open_upload` (on the model's worker,
+in turn) unpacks a zip, reads a video's container and the frames' headers, and refuses what
+breaks a limit before anything is decoded. Every refusal is an :class:`UploadError` whose
+message names the file as the client called it, with the HTTP status to answer.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 import shutil
 import zipfile
@@ -16,13 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sign2gpt.data.frames import IMAGE_EXTS, VIDEO_EXTS
-from sign2gpt.errors import Sign2GPTError
+from sign2gpt.data.frames import IMAGE_EXTS, VIDEO_EXTS, frame_file_pixels, list_frame_files
+from sign2gpt.errors import DataError, Sign2GPTError
 
 MB = 1024 * 1024
 ZIP_EXPANSION = 4  # a zip may unpack to this many times the upload limit (PNG/JPEG barely shrink)
 _ZIP_MAGIC = b"PK\x03\x04"
 _COPY_CHUNK = 1 << 20
+KEYPOINT_EXTS = (".pose", ".npz")
 
 
 @dataclass
@@ -32,24 +37,47 @@ class ServeLimits:
     max_upload_bytes: int = 200 * MB  # the file(s) of one upload together
     max_seconds: float = 60.0  # clip length of a video (frame folders have no frame rate)
     max_frames: int = 1500  # frames of a clip, before the model's sampling
-    max_waiting: int = 8  # uploads waiting for the model behind the one it runs; more get 503
+    # The work one clip may make, whatever its kind: pixels of all its frames (from their
+    # headers before decoding, and as they are decoded: 40 s of 1080p at 25 fps is 2,074 MP)
+    # and seconds of decoding.
+    max_megapixels: float = 2000.0
+    max_decode_seconds: float = 30.0
+    max_waiting: int = 8  # uploads in line (being received or waiting for the model); more: 503
     keep_results: int = 50  # pictures of the latest results kept for the page's history
+    body_timeout: float = 30.0  # seconds an upload may send nothing before it is dropped (408)
 
 
 class UploadError(Sign2GPTError):
     """An upload the server refuses, with the HTTP status to answer: 400 (unreadable, wrong
-    kind), 413 (over a limit); the app adds 503 (the line is full) and 500 (a bug)."""
+    kind), 413 (over a limit); the app adds 403, 408, 503 (the line is full) and 500 (a bug)."""
 
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
 
 
+class UploadKind(enum.Enum):
+    VIDEO = "video"
+    ZIP = "zip"  # of frames
+    FRAMES = "frames"  # image files, in a folder already
+    KEYPOINTS = "keypoints"  # .pose / .npz, for a pose model
+
+
+@dataclass
+class Upload:
+    """What :func:`save_upload` wrote: ``path`` (a file, or the folder of frames), its kind and
+    the client's name for it."""
+
+    path: Path
+    name: str
+    kind: UploadKind
+
+
 @dataclass
 class Clip:
-    source: Path  # the video file or frame folder to translate
+    source: Path  # the video file, frame folder or keypoint file to translate
     name: str  # the client's name for it
-    num_frames: int  # video packets or image files, counted before decoding
+    probed_frames: int  # video packets, image files or keypoint frames, counted before decoding
     seconds: float | None  # a video's length; None for frames
 
 
@@ -85,10 +113,13 @@ def save_upload(
     job_dir: Path,
     limits: ServeLimits,
     clip_name: str | None = None,
-) -> Clip:
-    """Write the uploaded ``parts`` (client file name, stream) under ``job_dir``; return the
-    clip to translate, or raise :class:`UploadError`. ``clip_name`` names a clip sent as
-    several frames (the folder they came from); a video or zip is named by its file."""
+    model_input: str = "rgb",
+) -> Upload:
+    """Write the uploaded ``parts`` (client file name, stream) under ``job_dir`` and tell what
+    they are, or raise :class:`UploadError`; nothing is unpacked or parsed here. ``clip_name``
+    names a clip sent as several frames (the folder they came from); a video or zip is named by
+    its file. ``model_input``: what the model reads (``pose`` takes keypoint files, any other
+    model refuses them unread)."""
     if not parts:
         raise UploadError("no file in the upload (send it as the multipart form field `file`)")
     several = len(parts) > 1
@@ -117,7 +148,8 @@ def save_upload(
                 f"{odd[0]}: several files were sent, so all must be image frames "
                 f"({', '.join(IMAGE_EXTS)}); send a video or a zip on its own"
             )
-        return _frame_folder(incoming, label, len(saved), limits)
+        _check_frame_count(label, len(saved), limits)
+        return Upload(incoming, label, UploadKind.FRAMES)
 
     name, path, size = saved[0]
     suffix = path.suffix.lower()
@@ -125,60 +157,85 @@ def save_upload(
         raise UploadError(f"{name}: empty file")
     with path.open("rb") as f:
         magic = f.read(4)
-    frames = job_dir / "frames" / safe_name(Path(name).stem, "frames")
     if suffix in KEYPOINT_EXTS:  # for a pose model: keypoints instead of video (.npz is a zip)
-        return _keypoint_clip(path, name, limits)
+        if model_input != "pose":
+            raise UploadError(
+                f"{name}: a keypoint file, and this server's model reads {model_input}: send a "
+                "video, a zip of frames or the frames themselves"
+            )
+        return Upload(path, name, UploadKind.KEYPOINTS)
     if suffix == ".zip" or magic == _ZIP_MAGIC:
-        count = _unzip_frames(path, name, frames, limits)
-        path.unlink()
-        return _frame_folder(frames, name, count, limits)
+        return Upload(path, name, UploadKind.ZIP)
     if suffix in IMAGE_EXTS:
+        frames = job_dir / "frames" / safe_name(Path(name).stem, "frames")
         frames.mkdir(parents=True)
         path.rename(frames / name)
-        return _frame_folder(frames, name, 1, limits)
+        return Upload(frames, name, UploadKind.FRAMES)
     if suffix and suffix not in VIDEO_EXTS:
         raise UploadError(
             f"{name}: not a video, a zip of frames or an image; send mp4, webm, mov, avi (or "
             f"another video file), a zip of png/jpg frames, or the frames themselves"
         )
-    num_frames, seconds = probe_video(path, name, limits)
-    return Clip(path, name, num_frames, seconds)
+    return Upload(path, name, UploadKind.VIDEO)
 
 
-KEYPOINT_EXTS = (".pose", ".npz")
+def open_upload(upload: Upload, limits: ServeLimits, max_frame_bytes: int) -> Clip:
+    """The clip to translate from a saved upload: a zip unpacked, a video's container read, the
+    frames' headers added up, a keypoint file's declared frames counted; over a limit:
+    :class:`UploadError` 413, before any frame is decoded."""
+    name, path = upload.name, upload.path
+    if upload.kind is UploadKind.KEYPOINTS:
+        return _keypoint_clip(path, name, limits)
+    if upload.kind is UploadKind.VIDEO:
+        count, seconds, pixels = probe_video(path, name, limits)
+        _check_pixels(name, pixels * count, limits)
+        return Clip(path, name, count, seconds)
+    folder = path
+    if upload.kind is UploadKind.ZIP:
+        folder = path.parent.parent / "frames" / safe_name(Path(name).stem, "frames")
+        _unzip_frames(path, name, folder, limits)
+        path.unlink()
+    files = list_frame_files(folder)
+    _check_frame_count(name, len(files), limits)
+    _check_pixels(name, sum(frame_file_pixels(f, max_frame_bytes) for f in files), limits)
+    return Clip(folder, name, len(files), None)
+
+
+def _check_frame_count(name: str, count: int, limits: ServeLimits) -> None:
+    if count > limits.max_frames:
+        raise UploadError(
+            f"{name}: {count} frames, more than this server's limit of {limits.max_frames} "
+            "(--max-frames)",
+            status=413,
+        )
+
+
+def _check_pixels(name: str, pixels: int, limits: ServeLimits) -> None:
+    if pixels > limits.max_megapixels * 1e6:
+        raise UploadError(
+            f"{name}: its frames hold {pixels / 1e6:,.0f} megapixels, more than this server's "
+            f"budget of {limits.max_megapixels:,g} per clip (--max-megapixels)",
+            status=413,
+        )
 
 
 def _keypoint_clip(path: Path, name: str, limits: ServeLimits) -> Clip:
-    """A ``.pose`` / ``.npz`` keypoint file, checked readable and within the frame limit."""
+    """A ``.pose`` / ``.npz`` keypoint file, checked readable and within the frame limit (an
+    .npz from its headers, before its arrays are loaded)."""
     from sign2gpt.data.pose.readers import read_keypoints
-    from sign2gpt.errors import DataError
 
     try:
-        kp = read_keypoints(path)
+        kp = read_keypoints(path, max_frames=limits.max_frames)
     except DataError as exc:
-        raise UploadError(f"{name}: {str(exc).split(': ', 1)[-1]}") from None
-    count = len(kp.points)
-    if count > limits.max_frames:
-        raise UploadError(
-            f"{name}: {count} frames, more than this server's limit of {limits.max_frames} "
-            "(--max-frames)",
-            status=413,
-        )
-    return Clip(path, name, count, count / kp.fps if kp.fps > 0 else None)
+        message = str(exc).split(": ", 1)[-1]
+        if "more than the limit of" in message:
+            raise UploadError(f"{name}: {message} (--max-frames)", status=413) from None
+        raise UploadError(f"{name}: {message}") from None
+    return Clip(path, name, kp.num_frames, kp.num_frames / kp.fps)
 
 
-def _frame_folder(folder: Path, name: str, count: int, limits: ServeLimits) -> Clip:
-    if count > limits.max_frames:
-        raise UploadError(
-            f"{name}: {count} frames, more than this server's limit of {limits.max_frames} "
-            "(--max-frames)",
-            status=413,
-        )
-    return Clip(folder, name, count, None)
-
-
-def _unzip_frames(path: Path, name: str, out: Path, limits: ServeLimits) -> int:
-    """Extract the image files of a zip, flattened into ``out``; returns their number."""
+def _unzip_frames(path: Path, name: str, out: Path, limits: ServeLimits) -> None:
+    """Extract the image files of a zip, flattened into ``out``."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -214,12 +271,11 @@ def _unzip_frames(path: Path, name: str, out: Path, limits: ServeLimits) -> int:
                 ) from None
             except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
                 raise UploadError(f"{name}: broken zip entry {info.filename} ({exc})") from None
-    return len(members)
 
 
-def probe_video(path: Path, name: str, limits: ServeLimits) -> tuple[int, float]:
-    """(packets, seconds) of the video stream, read from the container without decoding, so
-    a clip over the limits is refused before the expensive part."""
+def probe_video(path: Path, name: str, limits: ServeLimits) -> tuple[int, float, int]:
+    """(packets, seconds, pixels of a frame) of the video stream, read from the container
+    without decoding, so a clip over the limits is refused before the expensive part."""
     import av
 
     try:
@@ -230,6 +286,9 @@ def probe_video(path: Path, name: str, limits: ServeLimits) -> tuple[int, float]
         if not container.streams.video:
             raise UploadError(f"{name}: the file has no video stream")
         stream = container.streams.video[0]
+        if stream.codec_context is None:  # an SVG named .mp4: a stream FFmpeg cannot decode
+            raise UploadError(f"{name}: not a readable video (no decoder for its stream)")
+        pixels = (stream.width or 0) * (stream.height or 0)
         listed = stream.frames  # the container's index (mp4, avi); 0 where it has none (webm)
         base = stream.time_base
         count, first, last = 0, None, None
@@ -265,7 +324,7 @@ def probe_video(path: Path, name: str, limits: ServeLimits) -> tuple[int, float]
             "can be read"
         )
     seconds = (last - first) if first is not None and last is not None else 0.0
-    return count, seconds
+    return count, seconds, pixels
 
 
 def _reason(exc: BaseException) -> str:

@@ -183,7 +183,9 @@ async function watch(ticket, label, started) {
   try {
     const job = await (await fetch(`/api/jobs/${encodeURIComponent(ticket)}`)).json();
     if (!busy) return;
-    if (job.state === "queued") {
+    if (job.state === "receiving") {
+      say(`Checking ${label}…`);
+    } else if (job.state === "queued") {
       say(`Queued: ${plural(job.ahead, "clip")} ahead of ${label}.`);
     } else if (job.state === "running") {
       const s = Math.round((performance.now() - started) / 1000);
@@ -222,7 +224,7 @@ function render(r) {
   text.hidden = false;
   $("fact-file").textContent = r.file;
   $("fact-frames").textContent =
-    `${r.num_frames} decoded, ${r.sampled_frames} seen by the model`;
+    `${r.decoded_frames} decoded, ${r.sampled_frames} seen by the model`;
   $("fact-length").textContent = r.clip_seconds == null ? "unknown (frames have no frame rate)"
     : `${r.clip_seconds.toFixed(2)} s`;
   $("fact-time").textContent = `${r.seconds.toFixed(2)} s translating` +

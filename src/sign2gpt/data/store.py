@@ -1,11 +1,11 @@
 """The prepared frame store: every clip's frames as JPEG at ``size`` x ``size``, packed into one
 file per clip behind a table of byte offsets, plus a JSONL index.
 
-Why this format (measured, see docs/data.md): a training step reads a sorted subset of a
-clip's frames; one file per clip turns that into one open and one read instead of one file per
-frame, and JPEG at 256x256 (quality 90, 4:2:0 chroma) decodes about 5.4x faster than
-Phoenix14T's 210x260 PNGs while taking about an eighth of their space. Raw uint8 frames would
-decode for free but take ~33x the disk of the JPEGs (Phoenix14T would need ~190 GB).
+Why this format (measured: docs/data.md#why-this-format): a training step reads a sorted subset
+of a clip's frames; one file per clip turns that into one open and one read instead of one file
+per frame, and JPEG at 256x256 (quality 90, 4:2:0 chroma) decodes several times faster than
+Phoenix14T's 210x260 PNGs while taking a fraction of their space. Raw uint8 frames would decode
+for free but take far more disk than the JPEGs.
 
 Layout of a store folder::
 

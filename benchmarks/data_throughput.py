@@ -59,11 +59,13 @@ from torch.utils.data import DataLoader
 
 from sign2gpt.config import DataConfig
 from sign2gpt.data.augment import draw_augment, new_frames, transform_frames
+from sign2gpt.data.clip_file import clip_file_jpegs
 from sign2gpt.data.dataset import CHUNK_FRAMES, FolderSource, SignClipDataset, collate_clips
 from sign2gpt.data.loader import ThreadLoader, tune_allocator
+from sign2gpt.data.prepare import prepare_dataset
 from sign2gpt.data.readers import read_dataset
 from sign2gpt.data.sampler import LengthBucketSampler
-from sign2gpt.data.store import FrameStore, clip_file_jpegs, prepare_dataset
+from sign2gpt.data.store import FrameStore
 from sign2gpt.models.preprocess import FrameNormalise
 
 NOISE = 0.5  # sensor noise (grey levels): about 48 KB per PNG, like the real corpus

@@ -28,8 +28,9 @@ from sign2gpt.config import DataConfig
 from sign2gpt.data import loader as loader_module
 from sign2gpt.data.dataset import SignClipDataset, collate_clips
 from sign2gpt.data.loader import ThreadLoader
+from sign2gpt.data.prepare import prepare_dataset
 from sign2gpt.data.sampler import LengthBucketSampler
-from sign2gpt.data.store import FrameStore, prepare_dataset
+from sign2gpt.data.store import FrameStore
 from sign2gpt.models.preprocess import FrameNormalise
 
 

@@ -101,7 +101,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from sign2gpt.config import Config, load_config
     from sign2gpt.data.pose.store import PoseSource, prepare_keypoints
-    from sign2gpt.data.store import corpus_records, prepare_store
+    from sign2gpt.data.prepare import corpus_records, prepare_store
     from sign2gpt.errors import Sign2GPTError
 
     cfg = load_config(args.config) if args.config else Config()

@@ -1,7 +1,7 @@
 """The server's one door to the model: load a checkpoint once, translate one clip file.
 
-Everything model-side goes through :class:`Engine`, which wraps the pipeline's
-:class:`~sign2gpt.pipeline.Translator`: the code path of ``sign2gpt translate``, so the page
+Everything model-side goes through :class:`Engine`, which wraps
+:class:`~sign2gpt.infer.translator.Translator`: the code path of ``sign2gpt translate``, so the page
 says what the CLI says; it hands back the sampled frames for the contact sheet too.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sign2gpt.data.frames import WorkBudget
 from sign2gpt.errors import DataError
-from sign2gpt.pipeline import Translator
+from sign2gpt.infer.translator import Translator
 from sign2gpt.serve.sheet import write_contact_sheet
 
 

@@ -51,8 +51,8 @@ from sign2gpt.data.loader import release_free_memory
 from sign2gpt.errors import CheckpointError, Sign2GPTError
 from sign2gpt.io import writable_folder
 from sign2gpt.models.checkpoint import METRICS_FILE
-from sign2gpt.pipeline import Pipeline
 from sign2gpt.train.datamodule import SignDataModule
+from sign2gpt.train.factory import pipeline_for_training
 from sign2gpt.train.gates import GATES_FILE, GateLog
 from sign2gpt.train.modules import StageModule, lightning_module
 
@@ -96,7 +96,10 @@ def build_strategy(cfg: Config) -> Strategy | str:
     if strategy == "ddp":
         from lightning.pytorch.strategies import DDPStrategy
 
-        # Frozen parameters and the unused PGP head would otherwise stall gradient reduction.
+        # No search for unused parameters after each forward: DDP reduces only parameters that
+        # require grad (the frozen ones are outside it), stage 2 holds no PGP head, and every
+        # trainable parameter takes part in each loss (the ViT's unused mask token is frozen).
+        # A trainable parameter left out of the loss would fail the next step, loudly.
         return DDPStrategy(find_unused_parameters=False, static_graph=False)
     return "auto"
 
@@ -297,7 +300,8 @@ def run_training(
         )
         return folder.best
     L.seed_everything(cfg.train.seed, workers=True, verbose=False)
-    pipeline = Pipeline.for_training(cfg)  # fails on a bad input before anything is written
+    pipeline = pipeline_for_training(cfg)  # fails on a bad input before anything is written
+    cfg = pipeline.cfg  # with what the store decided (the skeleton a pose model reads)
     module = lightning_module(pipeline.model, cfg)
     datamodule = SignDataModule(pipeline)
     for split in ("train", "dev"):  # opened now: a wrong store is refused before any write

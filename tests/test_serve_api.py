@@ -292,7 +292,7 @@ def test_a_second_upload_waits_and_says_it_is_queued(engine, world, tmp_path):
         assert c.get("/api/jobs/second").json() == {"state": "queued", "ahead": 1}
         assert c.get("/api/health").json()["queue"] == {"running": True, "waiting": 1}
         # a third finds the line full (max_waiting=1); a reused ticket is refused
-        assert_error(post(c, ("a.mp4", world["a"].read_bytes())), 503, r"in line already")
+        assert_error(post(c, ("a.mp4", world["a"].read_bytes())), 503, r"the line is full")
         r = post(c, ("a.mp4", world["a"].read_bytes()), params={"ticket": "second"})
         assert_error(r, 400, r"ticket 'second' is in use")
         gated.gate.set()

@@ -345,7 +345,8 @@ class Translations:
             self.queue.reserve(ticket)  # refused here, before a byte of the body is read
         except QueueFull:
             waiting = self.queue.max_waiting
-            raise UploadError(f"{waiting} uploads are in line already; try later", 503) from None
+            message = f"the line is full ({waiting} uploads in it, --max-queue); try later"
+            raise UploadError(message, 503) from None
         except TicketInUse as exc:
             raise UploadError(str(exc)) from None
         job_dir = self.uploads / secrets.token_hex(8)

@@ -434,6 +434,24 @@ def explain(
     return rows
 
 
+def explain_sentence(
+    sentence: str, settings: PseudoGlossConfig, lang: str, vocab_file: Path | None = None
+) -> list[Explained]:
+    """:func:`explain` with ``settings``, or with the tagger, POS set, language and filter of
+    the saved vocabulary ``vocab_file`` when given (so a sentence is judged as that file's
+    clips were)."""
+    if vocab_file is None:
+        return explain(
+            sentence, settings.backend, settings.pos, lang=lang, spacy_model=settings.spacy_model
+        )
+    vocab = PseudoGlossVocab.load(vocab_file)
+    backend = vocab.backend.get("name", "auto")
+    spacy_model = vocab.backend.get("model", "") if backend == "spacy" else settings.spacy_model
+    return explain(
+        sentence, backend, vocab.pos, lang=vocab.lang, vocab=vocab, spacy_model=spacy_model
+    )
+
+
 def format_explanation(rows: Sequence[Explained]) -> str:
     """A plain-text table of ``explain`` rows and the resulting pseudo-glosses."""
     header = ("token", "lemma", "UPOS", "kept", "reason")

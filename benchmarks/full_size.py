@@ -169,7 +169,7 @@ def build_model(cfg, device: torch.device) -> nn.Module:
 
 
 def set_checkpointing(model: nn.Module, on: bool) -> None:
-    for hf in (model.sign.spatial.vit, model.lm.lm):
+    for hf in (model.sign.step_encoder.vit, model.lm.lm):
         if on:
             from sign2gpt.models.pretrained import enable_activation_checkpointing
 
@@ -246,7 +246,7 @@ def training_step(model, optimizer, inputs, memory: Memory, device, result: Step
     with autocast:
         x = sign.normalise(frames)  # (N, 3, S, S)
         t = mark(PARTS[0], t)
-        feats = sign.spatial(x)  # (N, D)
+        feats = sign.step_encoder(x)  # (N, D)
         t = mark(PARTS[1], t)
         sizes = [int(n) for n in lengths.tolist()]
         padded = pad_sequence(list(feats.split(sizes)), batch_first=True)  # (B, T, D)
@@ -478,7 +478,7 @@ def stock_dinov2(vit: nn.Module) -> nn.Module:
 
 @torch.no_grad()
 def dinov2_ratio(model, args, device, reps: int) -> dict[str, dict[str, float]]:
-    spatial = model.sign.spatial
+    spatial = model.sign.step_encoder
     spatial.eval()
     stock = stock_dinov2(spatial.vit)
     size = cfg_image_size(args)
@@ -650,7 +650,7 @@ def save_full_size(model, args, work: Path) -> Path:
     if (ckpt / "trainable.safetensors").is_file():
         return ckpt
     stock_lm(model.lm.lm).save_pretrained(lm_dir)
-    stock_dinov2(model.sign.spatial.vit).save_pretrained(vit_dir)
+    stock_dinov2(model.sign.step_encoder.vit).save_pretrained(vit_dir)
     full = load_config(args.config)
     full.model = model.cfg
     full.model.spatial.pretrained = str(vit_dir)
@@ -716,7 +716,7 @@ def write_clip(folder: Path, frames: int, seed: int = 0) -> Path:
 
 
 def run_clip(args, work: Path, out: dict) -> None:
-    from sign2gpt.pipeline import Translator
+    from sign2gpt.infer.translator import Translator
 
     clip = write_clip(work / "clip_10s", args.clip_frames)
     seconds_of_video = args.clip_frames / args.clip_fps
@@ -744,7 +744,7 @@ def run_clip(args, work: Path, out: dict) -> None:
                 results[name] = {
                     "seconds": result.seconds,
                     "rtf": result.seconds / seconds_of_video,
-                    "frames": result.num_frames,
+                    "frames": result.sampled_frames,
                     "tokens": len(result.text.split()),
                     "load_s": translator.load_seconds,
                 }

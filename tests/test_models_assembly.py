@@ -10,14 +10,16 @@ from tiny import SENTENCES, model_config, randomise_
 
 from sign2gpt.config import BridgeConfig, Config, ConfigError, load_config
 from sign2gpt.errors import CheckpointError
+from sign2gpt.infer.translator import Translator
 from sign2gpt.models.bridge import Bridge
 from sign2gpt.models.checkpoint import read_trainable_weights, save_checkpoint
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.positional import sinusoidal_table
-from sign2gpt.models.stage import StageModel
+from sign2gpt.models.stage_model import StageModel
 from sign2gpt.models.stages import load_checkpoint, model_type
 from sign2gpt.models.translation_model import TranslationModel
-from sign2gpt.pipeline import Pipeline, Translator
+from sign2gpt.pipeline import Pipeline
+from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
 from sign2gpt.text.tokenizer import encode_sentence
 
 
@@ -90,7 +92,7 @@ def test_translation_loss_trains_only_the_trainable_parts(lm_dir, tokenizer):
     assert loss.ndim == 0 and torch.isfinite(loss)
     loss.backward()
     for name, p in model.named_parameters():
-        frozen = name.startswith(("lm.lm.", "sign.spatial.vit."))
+        frozen = name.startswith(("lm.lm.", "sign.step_encoder.vit."))
         assert p.requires_grad != frozen, name
         if frozen:
             assert p.grad is None, name
@@ -105,7 +107,7 @@ def test_translation_loss_trains_only_the_trainable_parts(lm_dir, tokenizer):
     model.loss(z, mask, **texts, label_smoothing=0.1).backward()
     assert model.bridge.proj.weight.grad.abs().sum() > 0
     assert model.sign.encoder.blocks[0].attn.q_proj.weight.grad.abs().sum() > 0
-    assert model.sign.spatial.lora.block1_qkv.lora_B.grad.abs().sum() > 0
+    assert model.sign.step_encoder.lora.block1_qkv.lora_B.grad.abs().sum() > 0
 
 
 def test_translate_decodes_beam_search_cut_at_the_end_token(lm_dir, tokenizer):
@@ -176,12 +178,12 @@ def test_bridge_positional_variants():
 def test_trainable_state_dict_is_everything_but_the_frozen_models(lm_dir, tokenizer):
     model = _build(lm_dir, tokenizer=tokenizer)
     sd = model.trainable_state_dict()
-    assert not any(k.startswith(("lm.lm.", "sign.spatial.vit.")) for k in sd)
+    assert not any(k.startswith(("lm.lm.", "sign.step_encoder.vit.")) for k in sd)
     for key in (
-        "sign.spatial.bn.running_mean",
-        "sign.spatial.bn.num_batches_tracked",
-        "sign.spatial.proj.weight",
-        "sign.spatial.lora.block1_qkv.lora_A",
+        "sign.step_encoder.bn.running_mean",
+        "sign.step_encoder.bn.num_batches_tracked",
+        "sign.step_encoder.proj.weight",
+        "sign.step_encoder.lora.block1_qkv.lora_A",
         "bridge.proj.weight",
         "lm.adapters.0.gate",
         "lm.adapters.1.sign.v.lora_B",
@@ -190,7 +192,7 @@ def test_trainable_state_dict_is_everything_but_the_frozen_models(lm_dir, tokeni
     params = {n: p for n, p in model.named_parameters() if p.requires_grad}
     assert set(params) <= set(sd)
     buffers = set(sd) - set(params)
-    assert all(k.startswith("sign.spatial.bn.") for k in buffers), buffers
+    assert all(k.startswith("sign.step_encoder.bn.") for k in buffers), buffers
     pgp = _build(lm_dir, stage="pgp").trainable_state_dict()
     assert "pgp_head.prototypes" in pgp and pgp["pgp_head.prototypes"].shape == (7, 32)
 
@@ -216,7 +218,7 @@ def test_stage_two_takes_the_stage_one_sign_model_and_drops_the_head(lm_dir, tok
     stage1 = _build(lm_dir, stage="pgp", seed=3)
     randomise_(stage1, seed=4)
     with torch.no_grad():
-        stage1.sign.spatial.bn.running_mean.fill_(0.25)
+        stage1.sign.step_encoder.bn.running_mean.fill_(0.25)
     weights = stage1.trainable_state_dict()
     stage2 = _build(lm_dir, tokenizer=tokenizer, seed=5)
     gates_before = stage2.lm.adapters[0].gate.clone()
@@ -237,7 +239,7 @@ def test_stage_two_takes_the_stage_one_sign_model_and_drops_the_head(lm_dir, tok
         stage2.load_sign_model(incomplete)
     with pytest.raises(CheckpointError, match="not a stage-1"):
         stage2.load_sign_model({**weights, "lm.adapters.0.gate": torch.zeros(4)})
-    trained_vit = {**weights, "sign.spatial.vit.layernorm.weight": torch.ones(32)}
+    trained_vit = {**weights, "sign.step_encoder.vit.layernorm.weight": torch.ones(32)}
     with pytest.raises(CheckpointError, match="train_backbone"):
         stage2.load_sign_model(trained_vit)
 
@@ -252,7 +254,7 @@ def _cfg(lm_dir: Path, stage: str) -> Config:
 def test_translation_checkpoint_round_trip_gives_identical_outputs(lm_dir, tokenizer, tmp_path):
     model = _open_gates(_build(lm_dir, tokenizer=tokenizer))
     with torch.no_grad():
-        model.sign.spatial.bn.running_var.fill_(2.0)
+        model.sign.step_encoder.bn.running_var.fill_(2.0)
     cfg = _cfg(lm_dir, "translate")
     (tmp_path / "store").mkdir()
     cfg.data.store, cfg.data.features = os.path.relpath(tmp_path / "store"), "not/here"
@@ -380,7 +382,9 @@ def test_folders_of_the_earlier_format_still_load(lm_dir, tokenizer, tmp_path):
     for f in folder.iterdir():
         (old / f.name).write_bytes(f.read_bytes())
     renamed = {
-        k.replace("sign.spatial.", "spatial.", 1).replace("sign.encoder.", "sign_encoder.", 1): v
+        k.replace("sign.step_encoder.", "spatial.", 1).replace(
+            "sign.encoder.", "sign_encoder.", 1
+        ): v
         for k, v in load_file(str(folder / "trainable.safetensors")).items()
     }
     assert "spatial.proj.weight" in renamed and "sign_encoder.blocks.0.norm1.weight" in renamed
@@ -403,3 +407,95 @@ def test_folders_of_the_earlier_format_still_load(lm_dir, tokenizer, tmp_path):
     assert loaded.translate(z2, mask2, num_beams=2, max_new_tokens=6) == model.translate(
         z, mask, num_beams=2, max_new_tokens=6
     )
+
+
+def test_folders_of_format_2_load_with_the_step_encoder_renamed(lm_dir, tokenizer, tmp_path):
+    """Format 2 named the sign model's per-step part ``sign.spatial.``; today's is
+    ``sign.step_encoder.`` (it holds a pose encoder or a gloss embedding too). Such a folder
+    loads with strict key checking and gives the same features and sentences."""
+    model = _open_gates(TranslationModel.build(model_config(lm_dir), tokenizer=tokenizer).eval())
+    folder = save_checkpoint(tmp_path / "new", model, _cfg(lm_dir, "translate"))
+    weights = load_file(str(folder / "trainable.safetensors"))
+    assert "sign.step_encoder.proj.weight" in weights
+    old = tmp_path / "format2"
+    old.mkdir()
+    for f in folder.iterdir():
+        (old / f.name).write_bytes(f.read_bytes())
+    renamed = {k.replace("sign.step_encoder.", "sign.spatial.", 1): v for k, v in weights.items()}
+    assert not any(k.startswith("sign.step_encoder.") for k in renamed)
+    metadata = {"sign2gpt_stage": "translate", "sign2gpt_format": "2"}
+    save_file(renamed, str(old / "trainable.safetensors"), metadata=metadata)
+
+    loaded, _ = load_checkpoint(old)
+    frames = torch.randint(0, 256, (8, 3, 16, 16), dtype=torch.uint8)
+    lengths = torch.tensor([5, 3])
+    with torch.no_grad():
+        z, mask = model.encode(frames, lengths)
+        z2, mask2 = loaded.encode(frames, lengths)
+    assert torch.equal(z, z2) and torch.equal(mask, mask2)
+    assert loaded.translate(z2, mask2, num_beams=2, max_new_tokens=6) == model.translate(
+        z, mask, num_beams=2, max_new_tokens=6
+    )
+
+
+def test_a_checkpoint_folder_is_read_once_per_file(lm_dir, tokenizer, tmp_path, monkeypatch):
+    """Loading a stage-2 folder for inference reads its config once and its weights once (both
+    were read twice before CheckpointFolder: once to learn the stage, once to rebuild)."""
+    import sign2gpt.models.checkpoint as checkpoint
+
+    model = _open_gates(_build(lm_dir, tokenizer=tokenizer))
+    words = ["HAUS", "REGEN"]
+    vocab = PseudoGlossVocab(
+        vocab=words,
+        counts=dict.fromkeys(words, 1),
+        sentence_counts=dict.fromkeys(words, 1),
+        clips={"t1": words},
+        splits={"t1": "train"},
+        lang="de",
+        backend={},
+        pos=[],
+        max_sentence_fraction=0.4,
+    )
+    folder = save_checkpoint(tmp_path / "ckpt", model, _cfg(lm_dir, "translate"), vocab=vocab)
+    calls = {"config": 0, "weights": 0}
+
+    def counted(name, read):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return read(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(checkpoint, "load_config", counted("config", checkpoint.load_config))
+    monkeypatch.setattr(
+        checkpoint, "read_trainable_weights", counted("weights", checkpoint.read_trainable_weights)
+    )
+    pipeline = Pipeline.from_checkpoint(folder, dtype="bfloat16")
+    assert calls == {"config": 1, "weights": 1}
+    assert pipeline.cfg.model.lm.dtype == "bfloat16"
+    assert checkpoint.CheckpointFolder.open(folder).config.model.lm.dtype == "float32"
+    assert pipeline.vocab is not None and pipeline.vocab.vocab == ["HAUS", "REGEN"]
+    assert pipeline.folder == folder
+
+
+def test_stage_models_take_a_loader_batch_in_forward(lm_dir, tokenizer):
+    """forward(batch) is the training step's computation: PGP's head output with its loss from
+    the batch's targets, translation's loss of the batch's sentences; cached features in the
+    batch are read instead of encoding frames."""
+    frames, lengths = _frames([5, 3])
+    pgp = _build(lm_dir, stage="pgp")
+    targets = torch.zeros(2, 7)
+    targets[0, 2] = targets[1, 4] = 1.0
+    out = pgp({"frames": frames, "lengths": lengths, "targets": targets})
+    with torch.no_grad():
+        z, mask = pgp.encode(frames, lengths)
+    expected = pgp.pseudo_glosses(z, mask, targets)
+    assert torch.equal(out.yhat, expected.yhat) and torch.equal(out.loss, expected.loss)
+    cached = pgp({"features": z, "feature_mask": mask, "targets": targets})
+    assert torch.equal(cached.yhat, expected.yhat)
+
+    translation = _open_gates(_build(lm_dir, tokenizer=tokenizer))
+    texts = _texts(tokenizer, SENTENCES[:2])
+    loss = translation({"frames": frames, "lengths": lengths, **texts}, label_smoothing=0.1)
+    z, mask = translation.encode(frames, lengths)
+    assert torch.equal(loss, translation.loss(z, mask, **texts, label_smoothing=0.1))

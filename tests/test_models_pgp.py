@@ -15,6 +15,7 @@ from sign2gpt.errors import DataError, Sign2GPTError
 from sign2gpt.models.pgp_head import (
     COOCCURRENCE_DIM,
     PGPHead,
+    build_prototypes,
     cooccurrence_prototypes,
     lm_embedding_prototypes,
     load_fasttext_prototypes,
@@ -22,7 +23,6 @@ from sign2gpt.models.pgp_head import (
     ppmi,
 )
 from sign2gpt.models.pgp_model import prototype_dim
-from sign2gpt.pipeline import build_prototypes
 from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
 
 FIXED = PGPHeadConfig(dropout=0.0, tau_init=0.5, learn_tau=False)

@@ -222,7 +222,7 @@ def test_cnn_backbone_option_shapes_and_what_is_saved():
     )
     model = PGPModel.build(model_cfg, prototypes=torch.randn(3, 8))
     saved = model.trainable_state_dict()
-    assert "sign.spatial.cnn.0.weight" in saved and "sign.spatial.bn.running_mean" in saved
+    assert {"sign.step_encoder.cnn.0.weight", "sign.step_encoder.bn.running_mean"} <= set(saved)
 
 
 # ---- ResNet18 (the paper's backbone ablation) ------------------------------------------------

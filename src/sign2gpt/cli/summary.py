@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise Sign2GPTError(f"model.pose.skeleton: {exc}") from None
     if modality is Modality.GLOSS:
-        from sign2gpt.pipeline import sign_inputs
+        from sign2gpt.train.factory import sign_inputs
 
         glosses = len(sign_inputs(cfg)[1] or [])  # the training split's gloss vocabulary
     print(f"{args.config} (stage {stage}, input {modality.value})")

@@ -69,8 +69,8 @@ def _check_writable(path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sign2gpt.infer.translator import Translator
     from sign2gpt.io import progress_bar
-    from sign2gpt.pipeline import Translator
 
     json_path = Path(args.json) if args.json else None
     if json_path is not None:

@@ -8,12 +8,17 @@ trainable.safetensors   StageModel.trainable_state_dict(): every weight and pers
                         model.spatial.pretrained / model.lm.pretrained and rebuilt from there)
 tokenizer files         tokenizer.save_pretrained (tokenizer_config.json, tokenizer.json, ...)
 pseudo_glosses.json     the pseudo-gloss vocabulary, when given
+skeleton.json           the keypoint layout a pose model reads, when it reads keypoints
+glosses.json            the gloss vocabulary a gloss-input model reads
 metrics.json            what the trainer reported (dev scores, epoch, step)
 ```
 
+:class:`CheckpointFolder` reads it (each file once); :func:`save_checkpoint` writes it.
+
 Folders written by earlier versions still load: their weights named the sign model's parts
-``spatial.`` and ``sign_encoder.`` (:func:`upgrade_keys`), their config put the normalisation
-under ``data.`` (:func:`sign2gpt.config.load_config` moves it).
+``spatial.`` and ``sign_encoder.`` (format 1) or its per-step part ``sign.spatial.`` (format 2;
+:func:`upgrade_keys`), their config put the normalisation under ``data.``
+(:func:`sign2gpt.config.load_config` moves it).
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ if TYPE_CHECKING:
 
 class Saved(Protocol):
     """What a model must offer to be saved and restored here (a
-    :class:`~sign2gpt.models.stage.StageModel` does)."""
+    :class:`~sign2gpt.models.stage_model.StageModel` does)."""
 
     STAGE: ClassVar[str]
     cfg: ModelConfig
@@ -58,9 +63,7 @@ class Saved(Protocol):
     def eval(self) -> Saved: ...
 
     @classmethod
-    def rebuild(
-        cls: type[M], cfg: ModelConfig, weights: dict[str, torch.Tensor], folder: Path
-    ) -> M: ...
+    def rebuild(cls: type[M], folder: CheckpointFolder) -> M: ...
 
 
 M = TypeVar("M", bound=Saved)
@@ -73,8 +76,15 @@ GLOSSES_FILE = "glosses.json"  # the gloss vocabulary a gloss-input model reads
 METRICS_FILE = "metrics.json"
 STAGE_METADATA = "sign2gpt_stage"
 FORMAT_METADATA = "sign2gpt_format"
-FORMAT = "2"  # 2: the sign model under sign. (1: spatial. and sign_encoder. at the top)
-_RENAMED = {"spatial.": "sign.spatial.", "sign_encoder.": "sign.encoder."}
+# 3: the sign model's per-step part under sign.step_encoder.; 2: under sign.spatial.;
+# 1: spatial. and sign_encoder. at the top
+FORMAT = "3"
+# Applied in this order, so that a key of format 1 goes through 2 to today's name.
+_RENAMED = (
+    ("spatial.", "sign.spatial."),
+    ("sign_encoder.", "sign.encoder."),
+    ("sign.spatial.", "sign.step_encoder."),
+)
 
 
 def _absolute_if_local(source: str) -> str:
@@ -97,10 +107,9 @@ def upgrade_keys(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]
     """Trainable weights of an earlier format in today's names (others unchanged)."""
     out = {}
     for key, value in state_dict.items():
-        for old, new in _RENAMED.items():
+        for old, new in _RENAMED:
             if key.startswith(old):
                 key = new + key[len(old) :]
-                break
         out[key] = value
     return out
 
@@ -180,59 +189,112 @@ def _stage_of(path: Path) -> str | None:
         return None
 
 
-def read_checkpoint_config(folder: str | Path) -> Config:
-    """The resolved config of a checkpoint folder."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise CheckpointError(f"{folder}: checkpoint folder not found")
-    config_path = folder / CONFIG_FILE
-    if not config_path.is_file():
-        raise CheckpointError(f"{config_path}: missing (the checkpoint's config)")
-    try:
-        return load_config(config_path)
-    except ConfigError as exc:
-        raise CheckpointError(str(exc)) from None
+class CheckpointFolder:
+    """A checkpoint folder, each file read at most once: :attr:`config` on :meth:`open` (a
+    missing folder or config is refused there), the weights, tokenizer, pseudo-gloss
+    vocabulary and sign inputs when first asked for. With :func:`save_checkpoint`, the one
+    place that knows the folder's layout (the module docstring)."""
+
+    def __init__(self, path: Path, config: Config) -> None:
+        self.path = path
+        self.config = config
+        self._weights: dict[str, torch.Tensor] | None = None
+        self._sign_inputs: tuple[Skeleton | None, list[str] | None] | None = None
+
+    @classmethod
+    def open(cls, folder: str | Path) -> CheckpointFolder:
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise CheckpointError(f"{folder}: checkpoint folder not found")
+        config_path = folder / CONFIG_FILE
+        if not config_path.is_file():
+            raise CheckpointError(f"{config_path}: missing (the checkpoint's config)")
+        try:
+            return cls(folder, load_config(config_path))
+        except ConfigError as exc:
+            raise CheckpointError(str(exc)) from None
+
+    def with_config(self, config: Config) -> CheckpointFolder:
+        """The same folder under another config (another LM dtype, say); what was read already
+        is not read again."""
+        other = CheckpointFolder(self.path, config)
+        other._weights, other._sign_inputs = self._weights, self._sign_inputs
+        return other
+
+    @property
+    def stage(self) -> str:
+        """``train.stage`` of the config, checked against the stage the weights were saved as."""
+        stage = self.config.train.stage
+        saved = _stage_of(self.weights_path)
+        if saved is not None and saved != stage:
+            raise CheckpointError(
+                f"{self.weights_path}: weights of stage {saved!r} but {self.path / CONFIG_FILE} "
+                f"says {stage!r}"
+            )
+        return stage
+
+    @property
+    def weights_path(self) -> Path:
+        return self.path / WEIGHTS_FILE
+
+    @property
+    def weights(self) -> dict[str, torch.Tensor]:
+        """The trainable state dict, in today's key names."""
+        if self._weights is None:
+            self._weights = read_trainable_weights(self.weights_path)
+        return self._weights
+
+    def tokenizer(self) -> PreTrainedTokenizerBase | None:
+        """The tokenizer saved with the model, None when it has none."""
+        if not (self.path / TOKENIZER_CONFIG_FILE).is_file():
+            return None
+        return load_tokenizer(self.path, "the checkpoint's tokenizer")
+
+    def vocab(self) -> PseudoGlossVocab | None:
+        """The pseudo-gloss vocabulary (stage 1), None when the folder has none."""
+        from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
+
+        path = self.path / VOCAB_FILE
+        return PseudoGlossVocab.load(path) if path.is_file() else None
+
+    def sign_inputs(self) -> tuple[Skeleton | None, list[str] | None]:
+        """The keypoint skeleton and the gloss vocabulary the sign model reads, where it has
+        them (``skeleton.json``, ``glosses.json``)."""
+        if self._sign_inputs is None:
+            self._sign_inputs = _read_sign_inputs(self.path)
+        return self._sign_inputs
 
 
 def restore(
     cls: type[M],
-    folder: str | Path,
+    folder: CheckpointFolder,
     device: str | torch.device = "cpu",
     lm_dtype: str | None = None,
 ) -> tuple[M, Config]:
     """(model of class ``cls`` in eval mode on ``device``, its Config) from a checkpoint folder.
 
     The frozen backbone and LM are rebuilt from the references in the config (the LM read in
-    ``lm_dtype`` when given, else in the recipe's ``model.lm.dtype``); a folder of another
-    stage, or a missing or mismatched part, is a :class:`CheckpointError` naming the file."""
-    folder = Path(folder)
-    cfg = read_checkpoint_config(folder)
+    ``lm_dtype`` when given, else in the recipe's ``model.lm.dtype``: the config returned says
+    which); a folder of another stage, or a missing or mismatched part, is a
+    :class:`CheckpointError` naming the file."""
+    stage = folder.stage
+    if stage != cls.STAGE:
+        raise CheckpointError(f"{folder.path}: a {stage} checkpoint, not a {cls.STAGE} one")
+    weights = folder.weights
     if lm_dtype is not None:
         if lm_dtype not in DTYPES:
             raise ConfigError(f"LM dtype {lm_dtype!r} is not one of {', '.join(DTYPES)}")
+        cfg = copy.deepcopy(folder.config)
         cfg.model.lm.dtype = lm_dtype  # type: ignore[assignment]
-    weights_path = _weights_path(folder)
-    weights = read_trainable_weights(folder)
-    stage = cfg.train.stage
-    saved_stage = _stage_of(weights_path)
-    if saved_stage is not None and saved_stage != stage:
-        raise CheckpointError(
-            f"{weights_path}: weights of stage {saved_stage!r} but {folder / CONFIG_FILE} says "
-            f"{stage!r}"
-        )
-    if stage != cls.STAGE:
-        raise CheckpointError(f"{folder}: a {stage} checkpoint, not a {cls.STAGE} one")
-    model = cls.rebuild(cfg.model, weights, folder)
-    model.load_trainable_state_dict(weights, source=str(weights_path))
+        folder = folder.with_config(cfg)
+    model = cls.rebuild(folder)
+    model.load_trainable_state_dict(weights, source=str(folder.weights_path))
     model.to(device)
     model.eval()
-    return model, cfg
+    return model, folder.config
 
 
-def read_sign_inputs(folder: str | Path) -> tuple[Skeleton | None, list[str] | None]:
-    """The keypoint skeleton and the gloss vocabulary a checkpoint's sign model reads, where it
-    has them (``skeleton.json``, ``glosses.json``)."""
-    folder = Path(folder)
+def _read_sign_inputs(folder: Path) -> tuple[Skeleton | None, list[str] | None]:
     skeleton = glosses = None
     path = folder / SKELETON_FILE
     try:
@@ -244,11 +306,3 @@ def read_sign_inputs(folder: str | Path) -> tuple[Skeleton | None, list[str] | N
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CheckpointError(f"{path}: unreadable ({exc.__class__.__name__}: {exc})") from None
     return skeleton, glosses
-
-
-def load_checkpoint_tokenizer(folder: str | Path) -> PreTrainedTokenizerBase | None:
-    """The tokenizer saved in a checkpoint folder, None when it has none."""
-    folder = Path(folder)
-    if not (folder / TOKENIZER_CONFIG_FILE).is_file():
-        return None
-    return load_tokenizer(folder, "the checkpoint's tokenizer")

@@ -23,15 +23,19 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from transformers import PreTrainedTokenizerBase
 
-from sign2gpt.config import ConfigError, PGPHeadConfig
+from sign2gpt.config import Config, ConfigError, PGPHeadConfig
 from sign2gpt.errors import DataError, Sign2GPTError
 from sign2gpt.io import progress_bar
+
+if TYPE_CHECKING:
+    from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
 
 log = logging.getLogger(__name__)
 
@@ -312,3 +316,40 @@ def load_fasttext_prototypes(path: str | Path, vocab: list[str]) -> torch.Tensor
             "%s: %d of %d pseudo-glosses have no vector: zero prototypes", path, missing, len(vocab)
         )
     return vectors
+
+
+def build_prototypes(
+    cfg: Config, vocab: PseudoGlossVocab, tokenizer: PreTrainedTokenizerBase | None
+) -> torch.Tensor:
+    """The frozen (V, P) prototypes of ``model.pgp_head.prototypes``: the LM's input embeddings
+    (``lm``), word vectors from the training sentences (``cooccurrence``) or a fastText file.
+    Warns when some prototypes are near-identical: the head cannot tell those words apart."""
+    head = cfg.model.pgp_head
+    if head.prototypes == "lm":
+        from sign2gpt.models.gated_lm import load_lm  # the LM only for these prototypes
+
+        if tokenizer is None:
+            raise Sign2GPTError("prototypes from the LM's embeddings need its tokenizer")
+        lm = load_lm(cfg.model.lm, device="cpu")
+        with torch.no_grad():
+            prototypes = lm_embedding_prototypes(lm.get_input_embeddings(), tokenizer, vocab.vocab)
+        prototypes = prototypes.float()
+    elif head.prototypes == "cooccurrence":
+        train = [vocab.clips[c] for c, split in vocab.splits.items() if split == "train"]
+        prototypes = cooccurrence_prototypes(
+            train, vocab.vocab, head.prototype_dim or COOCCURRENCE_DIM
+        )
+    else:
+        prototypes = load_fasttext_prototypes(head.prototypes, vocab.vocab)
+    pairs = near_duplicate_prototypes(prototypes, vocab.vocab)
+    if pairs:
+        shown = ", ".join(f"{a}/{b} {c:.3f}" for a, b, c in pairs[:5])
+        log.warning(
+            "%d pairs of pseudo-glosses have near-identical prototypes (cos >= %.2f; %s): the "
+            "PGP head cannot tell them apart. fastText vectors or "
+            "model.pgp_head.prototypes=cooccurrence give each word its own direction.",
+            len(pairs),
+            NEAR_DUPLICATE_COS,
+            shown,
+        )
+    return prototypes

@@ -6,18 +6,17 @@ frames -> SignModel -> Z (B, T', D) -> PGPHead -> yhat (B, V), localisation map 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 
 import torch
 
 from sign2gpt.config import ModelConfig
 from sign2gpt.errors import CheckpointError
-from sign2gpt.models.checkpoint import read_sign_inputs
+from sign2gpt.models.checkpoint import CheckpointFolder
 from sign2gpt.models.gated_lm import local_lm_config
 from sign2gpt.models.pgp_head import COOCCURRENCE_DIM, PGPHead, PGPOutput
 from sign2gpt.models.sign_model import SignModel, build_sign_model
-from sign2gpt.models.stage import StageModel
+from sign2gpt.models.stage_model import StageModel
 from sign2gpt.skeleton import Skeleton
 
 FASTTEXT_DIM = 300
@@ -43,19 +42,23 @@ class PGPModel(StageModel):
         (B, V) also the loss."""
         return self.pgp_head(z, mask, targets)
 
-    def forward(
-        self, frames: torch.Tensor, lengths: torch.Tensor, targets: torch.Tensor | None = None
-    ) -> PGPOutput:
-        z, mask = self.encode(frames, lengths)  # (B, T', D), (B, T')
+    def forward(self, batch: Mapping[str, object]) -> PGPOutput:
+        """A batch of the pipeline's loaders -> the head's output (with the loss when the
+        batch carries multi-hot ``targets`` (B, V))."""
+        z, mask = self.encode_batch(batch)  # (B, T', D), (B, T')
+        targets = batch.get("targets")
+        assert targets is None or isinstance(targets, torch.Tensor)
         return self.pseudo_glosses(z, mask, targets)
 
     @classmethod
-    def rebuild(cls, cfg: ModelConfig, weights: dict[str, torch.Tensor], folder: Path) -> PGPModel:
-        prototypes = weights.get("pgp_head.prototypes")
+    def rebuild(cls, folder: CheckpointFolder) -> PGPModel:
+        prototypes = folder.weights.get("pgp_head.prototypes")
         if prototypes is None:
-            raise CheckpointError(f"{folder}: no pgp_head.prototypes (not a stage-1 model)")
-        skeleton, glosses = read_sign_inputs(folder)
-        return cls.build(cfg, prototypes=prototypes, skeleton=skeleton, glosses=glosses)
+            raise CheckpointError(f"{folder.path}: no pgp_head.prototypes (not a stage-1 model)")
+        skeleton, glosses = folder.sign_inputs()
+        return cls.build(
+            folder.config.model, prototypes=prototypes, skeleton=skeleton, glosses=glosses
+        )
 
     @classmethod
     def on_meta(

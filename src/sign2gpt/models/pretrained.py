@@ -25,6 +25,7 @@ import torch
 from transformers import PreTrainedModel
 
 from sign2gpt.errors import CheckpointError
+from sign2gpt.models.keys import raise_on_mismatch
 
 RANDOM_INIT_SEED = 0
 HUB_HOST = ("huggingface.co", 443)
@@ -103,14 +104,13 @@ def load_pretrained(cls: type[M], source: str, dtype: torch.dtype, what: str) ->
     except (OSError, ValueError) as exc:
         raise CheckpointError(f"{source}: cannot load {what} ({exc})") from None
     buffers = {name for name, _ in model.named_buffers()}
-    bad = {
-        "missing keys": sorted(info.get("missing_keys") or []),
-        "unexpected keys": sorted(k for k in info.get("unexpected_keys") or [] if k not in buffers),
-        "mismatched keys": sorted(str(x) for x in info.get("mismatched_keys") or []),
-    }
-    if any(bad.values()):
-        detail = "; ".join(f"{len(v)} {k} e.g. {v[:2]}" for k, v in bad.items() if v)
-        raise CheckpointError(f"{source}: weights do not match {what} ({detail})")
+    raise_on_mismatch(
+        source,
+        what,
+        missing=info.get("missing_keys") or [],
+        unexpected=(k for k in info.get("unexpected_keys") or [] if k not in buffers),
+        reshaped=(str(x) for x in info.get("mismatched_keys") or []),
+    )
     return model
 
 

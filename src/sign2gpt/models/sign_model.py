@@ -8,9 +8,9 @@ What it reads is ``model.input`` (:class:`~sign2gpt.config.Modality`), decided o
 model is built:
 
 - ``rgb`` (the paper): normalise -> spatial backbone (DINOv2 + LoRA, or a CNN);
-- ``pose``: the pose encoder over body, hand and face keypoints (``.spatial``);
-- ``rgb+pose``: both per frame (``.spatial`` and ``.pose``), fused (``.fusion``);
-- ``gloss``: an embedding of each sign of the clip's gloss sequence (``.spatial``): no video,
+- ``pose``: the pose encoder over body, hand and face keypoints (``.step_encoder``);
+- ``rgb+pose``: both per frame (``.step_encoder`` and ``.pose``), fused (``.fusion``);
+- ``gloss``: an embedding of each sign of the clip's gloss sequence (``.step_encoder``): no video,
   the gloss-to-text ceiling that a perfect sign recogniser would reach.
 
 It owns its preprocessing (the backbone's mean / std, :class:`FrameNormalise`; the skeleton of
@@ -49,13 +49,13 @@ class GlossEmbedding(nn.Module):
 
 
 class SignModel(nn.Module):
-    """``.normalise`` (uint8 -> normalised float frames), ``.spatial`` (per step), ``.encoder``
+    """``.normalise`` (uint8 -> normalised float frames), ``.step_encoder`` (per step), ``.encoder``
     (over time); with ``rgb+pose`` also ``.pose`` and ``.fusion``."""
 
     def __init__(
         self,
         cfg: ModelConfig,
-        spatial: nn.Module,
+        step_encoder: nn.Module,
         encoder: SignEncoder,
         pose: PoseEncoder | None = None,
         fusion: RGBPoseFusion | None = None,
@@ -65,7 +65,7 @@ class SignModel(nn.Module):
         self.cfg = cfg
         self.modality = cfg.input
         self.normalise = FrameNormalise.from_config(cfg.spatial)
-        self.spatial = spatial
+        self.step_encoder = step_encoder
         self.encoder = encoder
         self.pose = pose
         self.fusion = fusion
@@ -90,7 +90,7 @@ class SignModel(nn.Module):
     @property
     def skeleton(self) -> Skeleton | None:
         """The keypoint layout the model reads (``pose`` / ``rgb+pose``), else None."""
-        encoder = self.spatial if isinstance(self.spatial, PoseEncoder) else self.pose
+        encoder = self.step_encoder if isinstance(self.step_encoder, PoseEncoder) else self.pose
         return encoder.skeleton if encoder is not None else None
 
     # ---- what each input becomes per step: (N, D) --------------------------------------------
@@ -100,7 +100,7 @@ class SignModel(nn.Module):
         keypoints: torch.Tensor | None,
         glosses: torch.Tensor | None,
     ) -> torch.Tensor:
-        return self.spatial(self.normalise(_given(frames, "frames", self.modality)))
+        return self.step_encoder(self.normalise(_given(frames, "frames", self.modality)))
 
     def _keypoints(
         self,
@@ -108,7 +108,7 @@ class SignModel(nn.Module):
         keypoints: torch.Tensor | None,
         glosses: torch.Tensor | None,
     ) -> torch.Tensor:
-        return self.spatial(_given(keypoints, "keypoints", self.modality))
+        return self.step_encoder(_given(keypoints, "keypoints", self.modality))
 
     def _frames_and_keypoints(
         self,
@@ -117,7 +117,7 @@ class SignModel(nn.Module):
         glosses: torch.Tensor | None,
     ) -> torch.Tensor:
         assert self.pose is not None and self.fusion is not None
-        rgb = self.spatial(self.normalise(_given(frames, "frames", self.modality)))  # (N, D)
+        rgb = self.step_encoder(self.normalise(_given(frames, "frames", self.modality)))  # (N, D)
         pose = self.pose(_given(keypoints, "keypoints", self.modality))  # (N, D)
         return self.fusion(rgb, pose)
 
@@ -127,7 +127,7 @@ class SignModel(nn.Module):
         keypoints: torch.Tensor | None,
         glosses: torch.Tensor | None,
     ) -> torch.Tensor:
-        return self.spatial(_given(glosses, "glosses", self.modality))
+        return self.step_encoder(_given(glosses, "glosses", self.modality))
 
     def forward(
         self,
@@ -150,10 +150,10 @@ class SignModel(nn.Module):
         """State-dict prefixes of the frozen pretrained backbone (rebuilt, never saved)."""
         if self.cfg.spatial.train_backbone:
             return ()
-        if isinstance(self.spatial, SpatialBackbone):
-            return ("spatial.vit.",)
-        if isinstance(self.spatial, ResNetSpatialBackbone):
-            return ("spatial.resnet.",)
+        if isinstance(self.step_encoder, SpatialBackbone):
+            return ("step_encoder.vit.",)
+        if isinstance(self.step_encoder, ResNetSpatialBackbone):
+            return ("step_encoder.resnet.",)
         return ()
 
 
@@ -190,15 +190,15 @@ def build_sign_model(
     with context:
         if modality is Modality.POSE:
             assert skeleton is not None
-            spatial: nn.Module = PoseEncoder(cfg.pose, skeleton, out)
+            step_encoder: nn.Module = PoseEncoder(cfg.pose, skeleton, out)
         elif modality is Modality.GLOSS:
             assert glosses is not None
-            spatial = GlossEmbedding(len(glosses), out)
+            step_encoder = GlossEmbedding(len(glosses), out)
         else:
-            spatial = build_spatial(cfg.spatial, load_weights=load_weights and not meta)
+            step_encoder = build_spatial(cfg.spatial, load_weights=load_weights and not meta)
         if modality is Modality.RGB_POSE:
             assert skeleton is not None
             pose = PoseEncoder(cfg.pose, skeleton, out)
             fusion = RGBPoseFusion(out, out, out)
         encoder = SignEncoder(cfg.sign_encoder)
-    return SignModel(cfg, spatial, encoder, pose, fusion, glosses)
+    return SignModel(cfg, step_encoder, encoder, pose, fusion, glosses)

@@ -36,6 +36,7 @@ from transformers.models.dinov2.modeling_dinov2 import Dinov2Layer
 
 from sign2gpt.config import ConfigError, SpatialConfig
 from sign2gpt.errors import CheckpointError
+from sign2gpt.models.keys import check_keys
 from sign2gpt.models.lora import FusedQKVLoRA, LoRA
 from sign2gpt.models.pretrained import (
     enable_activation_checkpointing,
@@ -224,21 +225,7 @@ def load_original_dinov2(path: str | Path, cfg: SpatialConfig) -> Dinov2Model:
     with torch.device("meta"):  # shapes only: every weight comes from the file (assign below)
         model = Dinov2Model(dinov2_config(sizes))
     converted = _adapt_key_names(convert_original_state_dict(original), model)
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(converted))
-    unexpected = sorted(set(converted) - set(expected))
-    if missing or unexpected:
-        raise CheckpointError(
-            f"{path}: does not match DINOv2 ({len(missing)} missing, e.g. {missing[:3]}; "
-            f"{len(unexpected)} unexpected, e.g. {unexpected[:3]})"
-        )
-    wrong = [k for k, v in converted.items() if v.shape != expected[k].shape]
-    if wrong:
-        k = wrong[0]
-        raise CheckpointError(
-            f"{path}: {k} has shape {tuple(converted[k].shape)}, "
-            f"expected {tuple(expected[k].shape)}"
-        )
+    check_keys(model.state_dict(), converted, str(path), "DINOv2")
     model.load_state_dict(converted, strict=True, assign=True)
     return model
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import torch
 
 from sign2gpt.config import Config, ConfigError
-from sign2gpt.models.checkpoint import read_checkpoint_config, restore
+from sign2gpt.models.checkpoint import CheckpointFolder, restore
 from sign2gpt.models.pgp_model import PGPModel
-from sign2gpt.models.stage import StageModel
+from sign2gpt.models.stage_model import StageModel
 from sign2gpt.models.translation_model import TranslationModel
 
 MODEL_TYPES: dict[str, type[StageModel]] = {m.STAGE: m for m in (PGPModel, TranslationModel)}
@@ -24,10 +24,13 @@ def model_type(stage: str) -> type[StageModel]:
 
 
 def load_checkpoint(
-    folder: str | Path, device: str | torch.device = "cpu", lm_dtype: str | None = None
+    folder: str | Path | CheckpointFolder,
+    device: str | torch.device = "cpu",
+    lm_dtype: str | None = None,
 ) -> tuple[StageModel, Config]:
     """(model in eval mode on ``device``, its Config): a :class:`PGPModel` or a
     :class:`TranslationModel` (with its tokenizer), as the folder's ``train.stage`` says;
     ``lm_dtype`` as in :func:`restore`."""
-    stage = read_checkpoint_config(folder).train.stage
-    return restore(model_type(stage), folder, device, lm_dtype)
+    if not isinstance(folder, CheckpointFolder):
+        folder = CheckpointFolder.open(folder)
+    return restore(model_type(folder.stage), folder, device, lm_dtype)

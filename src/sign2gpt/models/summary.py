@@ -30,7 +30,7 @@ from sign2gpt.models.memory import (
     largest_batch,
 )
 from sign2gpt.models.pgp_model import PGPModel
-from sign2gpt.models.stage import Stage, StageModel
+from sign2gpt.models.stage_model import Stage, StageModel
 from sign2gpt.models.stages import model_type
 from sign2gpt.models.translation_model import TranslationModel
 from sign2gpt.skeleton import Skeleton
@@ -118,7 +118,7 @@ def parameter_table(
         Modality.RGB_POSE: "spatial",
         Modality.GLOSS: "gloss embedding",
     }[sign.modality]
-    parts: list[tuple[str, list[nn.Module]]] = [(first, [sign.spatial])]
+    parts: list[tuple[str, list[nn.Module]]] = [(first, [sign.step_encoder])]
     if sign.pose is not None and sign.fusion is not None:
         parts.append(("pose encoder + fusion", [sign.pose, sign.fusion]))
     parts.append(("sign encoder", [sign.encoder]))

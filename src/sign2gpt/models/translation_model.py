@@ -7,8 +7,7 @@ frames -> SignModel -> Z (B, T', D) -> Bridge -> sign memory (B, T', d_lm) -> Ga
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 
 import torch
 from transformers import PreTrainedTokenizerBase
@@ -16,10 +15,11 @@ from transformers import PreTrainedTokenizerBase
 from sign2gpt.config import ModelConfig
 from sign2gpt.errors import CheckpointError, Sign2GPTError
 from sign2gpt.models.bridge import Bridge
-from sign2gpt.models.checkpoint import read_sign_inputs
+from sign2gpt.models.checkpoint import CheckpointFolder
 from sign2gpt.models.gated_lm import GatedLM, load_lm
+from sign2gpt.models.keys import copy_checked
 from sign2gpt.models.sign_model import SignModel, build_sign_model
-from sign2gpt.models.stage import StageModel, check_keys, copy_into
+from sign2gpt.models.stage_model import StageModel
 from sign2gpt.skeleton import Skeleton
 from sign2gpt.text.tokenizer import TextFormat, load_tokenizer, text_format
 
@@ -58,6 +58,14 @@ class TranslationModel(StageModel):
         out = self.lm(input_ids, attention_mask, self.bridge(z), mask, labels, label_smoothing)
         assert out.loss is not None
         return out.loss
+
+    def forward(self, batch: Mapping[str, object], label_smoothing: float = 0.0) -> torch.Tensor:
+        """A batch of the pipeline's loaders (sign inputs or cached features, and the text
+        tensors of :func:`sign2gpt.text.tokenizer.encode_texts`) -> the training loss."""
+        z, mask = self.encode_batch(batch)  # (B, T', D), (B, T')
+        text = {k: batch[k] for k in ("input_ids", "attention_mask", "labels")}
+        assert all(isinstance(v, torch.Tensor) for v in text.values())
+        return self.loss(z, mask, **text, label_smoothing=label_smoothing)  # type: ignore[arg-type]
 
     @property
     def text_format(self) -> TextFormat:
@@ -127,16 +135,15 @@ class TranslationModel(StageModel):
                 "this config freezes it: set model.spatial.train_backbone: true for stage 2 too"
             )
         own = {k: v for k, v in self.trainable_state_dict().items() if k.startswith("sign.")}
-        check_keys(own, given, source)
-        copy_into(own, given)
+        copy_checked(own, given, source)
 
     @classmethod
-    def rebuild(
-        cls, cfg: ModelConfig, weights: dict[str, torch.Tensor], folder: Path
-    ) -> TranslationModel:
-        tokenizer = load_tokenizer(folder, "the checkpoint's tokenizer")
-        skeleton, glosses = read_sign_inputs(folder)
-        return cls.build(cfg, tokenizer=tokenizer, skeleton=skeleton, glosses=glosses)
+    def rebuild(cls, folder: CheckpointFolder) -> TranslationModel:
+        tokenizer = load_tokenizer(folder.path, "the checkpoint's tokenizer")
+        skeleton, glosses = folder.sign_inputs()
+        return cls.build(
+            folder.config.model, tokenizer=tokenizer, skeleton=skeleton, glosses=glosses
+        )
 
     @classmethod
     def on_meta(

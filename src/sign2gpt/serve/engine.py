@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sign2gpt.errors import DataError
-from sign2gpt.pipeline import Translator
+from sign2gpt.infer.translator import Translator
 from sign2gpt.serve.sheet import write_contact_sheet
 
 
@@ -92,7 +92,7 @@ class Engine:
         return EngineResult(
             text=result.text,
             num_frames=result.decoded_frames,
-            sampled_frames=result.num_frames,
+            sampled_frames=result.sampled_frames,
             seconds=time.perf_counter() - start,
             contact_sheet=sheet,
             heatmap=Path(result.heatmap) if result.heatmap else None,

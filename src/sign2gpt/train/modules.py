@@ -22,7 +22,7 @@ from sign2gpt.errors import CheckpointError
 from sign2gpt.metrics.pgp import ClipOutcome, clip_records, summarise_clips
 from sign2gpt.models.checkpoint import upgrade_keys
 from sign2gpt.models.pgp_model import PGPModel
-from sign2gpt.models.stage import StageModel
+from sign2gpt.models.stage_model import StageModel
 from sign2gpt.models.translation_model import TranslationModel
 from sign2gpt.train.optim import build_adamw
 from sign2gpt.train.schedule import warmup_cosine
@@ -47,13 +47,6 @@ class StageModule(L.LightningModule):
         self.best_key: tuple[float, ...] = ()  # the selection key of the best epoch so far
         self.best_epoch = -1
         self.notes: list[str] = []  # warnings for the run's summary (DONE, metrics.json)
-
-    # ---- shared forward pieces ------------------------------------------------------------
-    def encode(self, batch: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Sign features Z and their mask, from frames or from cached features."""
-        if "features" in batch:
-            return batch["features"], batch["feature_mask"]  # (B, T', D), (B, T')
-        return self.model.encode_batch(batch)
 
     def on_train_epoch_start(self) -> None:
         # The epoch decides the batches (LengthBucketSampler's shuffle), the augmentation draws
@@ -147,8 +140,7 @@ class PGPModule(StageModule):
         self.ever_predicted = False  # did any dev (clip, pseudo-gloss) ever pass yhat > 0.5
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
-        z, mask = self.encode(batch)
-        out = self.model.pseudo_glosses(z, mask, batch["targets"])
+        out = self.model(batch)
         self.log("train/loss", out.loss, prog_bar=True, batch_size=len(batch["ids"]))
         return out.loss
 
@@ -156,8 +148,7 @@ class PGPModule(StageModule):
         self.val_clips = {}
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
-        z, mask = self.encode(batch)
-        out = self.model.pseudo_glosses(z, mask, batch["targets"])
+        out = self.model(batch)
         assert out.loss is not None
         records = clip_records(batch["ids"], out.yhat, out.E, batch["targets"], out.loss.item())
         self.val_clips.update(records)
@@ -203,15 +194,7 @@ class TranslationModule(StageModule):
         self.val_outputs: list[tuple[str, str, str]] = []
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
-        z, mask = self.encode(batch)
-        loss = self.model.loss(
-            z,
-            mask,
-            batch["input_ids"],
-            batch["attention_mask"],
-            batch["labels"],
-            label_smoothing=self.cfg.train.optim.label_smoothing,
-        )
+        loss = self.model(batch, label_smoothing=self.cfg.train.optim.label_smoothing)
         self.log("train/loss", loss, prog_bar=True, batch_size=len(batch["ids"]))
         return loss
 
@@ -219,7 +202,7 @@ class TranslationModule(StageModule):
         self.val_outputs = []
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
-        z, mask = self.encode(batch)
+        z, mask = self.model.encode_batch(batch)  # (B, T', D), (B, T')
         hyps = self.model.translate(
             z,
             mask,

@@ -44,9 +44,9 @@ from sign2gpt.data.loader import release_free_memory
 from sign2gpt.errors import CheckpointError, Sign2GPTError
 from sign2gpt.io import writable_folder
 from sign2gpt.models.checkpoint import METRICS_FILE
-from sign2gpt.pipeline import Pipeline
 from sign2gpt.runs import RunFolder
 from sign2gpt.train.datamodule import SignDataModule
+from sign2gpt.train.factory import pipeline_for_training
 from sign2gpt.train.gates import GATES_FILE, GateLog
 from sign2gpt.train.modules import StageModule, lightning_module
 
@@ -248,7 +248,8 @@ def run_training(
         )
         return folder.best
     L.seed_everything(cfg.train.seed, workers=True, verbose=False)
-    pipeline = Pipeline.for_training(cfg)  # fails on a bad input before anything is written
+    pipeline = pipeline_for_training(cfg)  # fails on a bad input before anything is written
+    cfg = pipeline.cfg  # with what the store decided (the skeleton a pose model reads)
     module = lightning_module(pipeline.model, cfg)
     datamodule = SignDataModule(pipeline)
     for split in ("train", "dev"):  # opened now: a wrong store is refused before any write

@@ -6,7 +6,7 @@ The two stages are two types, :class:`~sign2gpt.models.pgp_model.PGPModel` (stag
 recipe's ``train.stage`` says) is the class attribute ``STAGE``: the one place where the string
 meets the type.
 
-What is saved. The frozen pretrained models (the DINOv2 ViT under ``sign.spatial.vit.``, the LM
+What is saved. The frozen pretrained models (the DINOv2 ViT under ``sign.step_encoder.vit.``, the LM
 under ``lm.lm.``) are referenced by name or path in the config and rebuilt from there;
 everything else (LoRA, projections, BatchNorm statistics, sign encoder, PGP head with its
 prototypes, bridge, gates and adapters) is the model's *trainable state dict*, what a
@@ -15,6 +15,7 @@ checkpoint stores.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
 
@@ -22,8 +23,8 @@ import torch
 from torch import nn
 
 from sign2gpt.config import Config, ModelConfig
-from sign2gpt.errors import CheckpointError
-from sign2gpt.models.checkpoint import restore, save_checkpoint
+from sign2gpt.models.checkpoint import CheckpointFolder, restore, save_checkpoint
+from sign2gpt.models.keys import copy_checked
 from sign2gpt.models.sign_model import SignModel
 from sign2gpt.skeleton import Skeleton
 
@@ -72,9 +73,7 @@ class StageModel(nn.Module):
         self, state_dict: dict[str, torch.Tensor], source: str = "state dict"
     ) -> None:
         """Strict: every trainable key present with its shape, no unknown key."""
-        own = self.trainable_state_dict()
-        check_keys(own, state_dict, source)
-        copy_into(own, state_dict)
+        copy_checked(self.trainable_state_dict(), state_dict, source)
 
     def save(
         self,
@@ -88,10 +87,8 @@ class StageModel(nn.Module):
         return save_checkpoint(folder, self, cfg, tokenizer, vocab, metrics)
 
     @classmethod
-    def rebuild(
-        cls: type[S], cfg: ModelConfig, weights: dict[str, torch.Tensor], folder: Path
-    ) -> S:
-        """The architecture of a checkpoint folder, ready for its ``weights`` (what else the
+    def rebuild(cls: type[S], folder: CheckpointFolder) -> S:
+        """The architecture of a checkpoint folder, ready for its weights (what else the
         folder holds that the model needs: the tokenizer, the prototypes' shape)."""
         raise NotImplementedError
 
@@ -104,15 +101,24 @@ class StageModel(nn.Module):
         raise NotImplementedError
 
     def encode_batch(
-        self, batch: dict[str, torch.Tensor], device: torch.device | None = None
+        self, batch: Mapping[str, object], device: torch.device | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """:meth:`encode` of a batch from the pipeline's loaders (whatever inputs it holds),
+        """Z (B, T', D) and its mask (B, T') of a batch from the pipeline's loaders: the cached
+        features it carries (Sign(Z)2GPT), else :meth:`encode` of whatever inputs it holds;
         moved to ``device`` first when given."""
 
         def on(key: str) -> torch.Tensor | None:
             value = batch.get(key)
-            return value.to(device) if value is not None and device is not None else value
+            if value is None:
+                return None
+            assert isinstance(value, torch.Tensor), key
+            return value.to(device) if device is not None else value
 
+        features = on("features")
+        if features is not None:
+            mask = on("feature_mask")
+            assert mask is not None
+            return features, mask
         lengths = on("lengths")
         assert lengths is not None
         return self.encode(on("frames"), lengths, on("keypoints"), on("glosses"))
@@ -121,32 +127,4 @@ class StageModel(nn.Module):
     def from_checkpoint(cls: type[S], folder: str | Path, device: str = "cpu") -> S:
         """The model of a checkpoint folder, in eval mode on ``device``; a folder of the other
         stage is a :class:`CheckpointError`."""
-        return restore(cls, folder, device)[0]
-
-
-def check_keys(own: dict[str, torch.Tensor], given: dict[str, torch.Tensor], source: str) -> None:
-    """A :class:`CheckpointError` listing missing, unexpected and reshaped keys, if any."""
-    missing = sorted(set(own) - set(given))
-    unexpected = sorted(set(given) - set(own))
-    shapes = sorted(
-        f"{k} {tuple(given[k].shape)} vs {tuple(own[k].shape)}"
-        for k in set(own) & set(given)
-        if tuple(own[k].shape) != tuple(given[k].shape)
-    )
-    problems = [
-        f"{len(items)} {what} (e.g. {', '.join(items[:2])})"
-        for what, items in (
-            ("missing", missing),
-            ("unexpected", unexpected),
-            ("with another shape", shapes),
-        )
-        if items
-    ]
-    if problems:
-        raise CheckpointError(f"{source}: weights do not match the model: {'; '.join(problems)}")
-
-
-@torch.no_grad()
-def copy_into(own: dict[str, torch.Tensor], given: dict[str, torch.Tensor]) -> None:
-    for key, target in own.items():
-        target.copy_(given[key].to(device=target.device, dtype=target.dtype))
+        return restore(cls, CheckpointFolder.open(folder), device)[0]

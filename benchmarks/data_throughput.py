@@ -33,14 +33,13 @@ warm-up included), the preparation time, peak memory (main process, where the th
 and the largest worker process), sizes on disk, and a single-process table (warm cache) of
 what one frame costs in each step (read + decode, transform, hand-over through fresh shared
 memory (worker processes only), normalisation), from which the ratio the machine allows follows
-when every core is busy.
+when every core is busy. The corpus is written by ``phoenix_fixture.py``; that table is measured
+by ``frame_costs.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
-import multiprocessing as mp
 import os
 import platform
 import resource
@@ -54,111 +53,22 @@ from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image
+from frame_costs import component_costs, decode_costs, print_components
+from phoenix_fixture import synth_corpus, write_corpus
 from torch.utils.data import DataLoader
 
 from sign2gpt.config import DataConfig
-from sign2gpt.data.augment import draw_augment, new_frames, transform_frames
-from sign2gpt.data.dataset import CHUNK_FRAMES, FolderSource, SignClipDataset, collate_clips
-from sign2gpt.data.loader import ThreadLoader, tune_allocator
+from sign2gpt.data.dataset import FolderSource, SignClipDataset, collate_clips
+from sign2gpt.data.loader import ThreadLoader
+from sign2gpt.data.prepare import prepare_dataset
 from sign2gpt.data.readers import read_dataset
 from sign2gpt.data.sampler import LengthBucketSampler
-from sign2gpt.data.store import FrameStore, clip_file_jpegs, prepare_dataset
+from sign2gpt.data.store import FrameStore
 from sign2gpt.models.preprocess import FrameNormalise
-
-NOISE = 0.5  # sensor noise (grey levels): about 48 KB per PNG, like the real corpus
-
-
-def background(clip: int) -> np.ndarray:
-    """A clip's static 260x210 scene: smooth studio background and a dark torso."""
-    h, w = 260, 210
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    img = np.empty((h, w, 3), np.float32)
-    img[..., 0] = 90 + 40 * np.sin(xx / 37 + clip)
-    img[..., 1] = 110 + 30 * np.cos(yy / 53 - clip)
-    img[..., 2] = 140 + 0.2 * xx
-    img[((xx - 105) / 55) ** 2 + ((yy - 200) / 80) ** 2 < 1] = (40, 50, 70)
-    return img
-
-
-def scene(bg: np.ndarray, clip: int, index: int, rng: np.random.Generator) -> np.ndarray:
-    """Frame ``index``: the background, two moving 'hands', sensor noise."""
-    img = bg.copy()
-    yy, xx = np.ogrid[0 : bg.shape[0], 0 : bg.shape[1]]
-    for k, phase in enumerate((0.0, 1.7)):
-        cx = 105 + 60 * np.sin(index / 9 + phase + clip)
-        cy = 130 + 40 * np.cos(index / 7 + phase)
-        img[((xx - cx) ** 2 + (yy - cy) ** 2) < 15**2] = (220, 180 - 30 * k, 150)
-    img += rng.normal(0, NOISE, img.shape).astype(np.float32)
-    return np.clip(img, 0, 255).astype(np.uint8)
-
-
-def write_corpus(root: Path, clips: int, frames: int) -> None:
-    """Phoenix14T layout: all clips in train (one each in dev and test for completeness)."""
-    ann = root / "annotations" / "manual"
-    ann.mkdir(parents=True, exist_ok=True)
-    splits = ["dev", "test"] + ["train"] * (clips - 2)
-    header = "name|video|start|end|speaker|orth|translation"
-    rows: dict[str, list[str]] = {"train": [header], "dev": [header], "test": [header]}
-    rng = np.random.default_rng(0)
-    for c, split in enumerate(splits):
-        name = f"bench_{c:04d}"
-        n = int(frames * rng.uniform(0.6, 1.4))
-        rows[split].append(f"{name}|{name}/1/*.png|-1|-1|Signer{c % 9:02d}|X|satz {c}")
-        folder = root / "features" / "fullFrame-210x260px" / split / name
-        folder.mkdir(parents=True, exist_ok=True)
-        bg = background(c)
-        for i in range(n):
-            buf = io.BytesIO()
-            Image.fromarray(scene(bg, c, i, rng)).save(buf, format="PNG")
-            (folder / f"images{i + 1:04d}.png").write_bytes(buf.getvalue())
-    for split, lines in rows.items():
-        (ann / f"PHOENIX-2014-T.{split}.corpus.csv").write_text("\n".join(lines) + "\n")
-
-
-def synth_corpus(root: Path) -> bool:
-    """The synthetic corpus, when the generator exists and renders 210x260 frames."""
-    try:
-        from sign2gpt.synth import PRESETS, generate_corpus
-    except ImportError:
-        return False
-    if tuple(PRESETS["tiny"].size) != (210, 260):
-        return False  # its frames are small (made for speed); not a fair PNG-decoding test
-    generate_corpus(root, preset="tiny", fmt="phoenix14t", seed=0, progress=False)
-    return True
 
 
 def du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
-def decode_costs(records: list, store: FrameStore, n: int = 200) -> dict[str, float]:
-    """Single-process decode time per frame (best of 3) of the same frames: the corpus PNG and
-    the store's JPEG, each with the decoder the toolkit uses and with Pillow."""
-    from sign2gpt.data.frames import decode_image, list_frame_files
-
-    pngs = [p.read_bytes() for p in list_frame_files(records[0].source)][:n]
-    jpegs = clip_file_jpegs(store.path / store.by_id[records[0].id]["file"])[:n]
-
-    def best(fn, items) -> float:
-        times = []
-        for _ in range(3):
-            t = time.perf_counter()
-            for item in items:
-                fn(item)
-            times.append((time.perf_counter() - t) / len(items) * 1e3)
-        return min(times)
-
-    def pil(data: bytes) -> np.ndarray:
-        with Image.open(io.BytesIO(data)) as im:
-            return np.asarray(im.convert("RGB"))
-
-    return {
-        "PNG 210x260 (OpenCV, used)": best(decode_image, pngs),
-        "PNG 210x260 (Pillow)": best(pil, pngs),
-        "JPEG 256x256 (simplejpeg, used)": best(decode_image, jpegs),
-        "JPEG 256x256 (Pillow)": best(pil, jpegs),
-    }
 
 
 def cpu_seconds() -> float:
@@ -166,87 +76,6 @@ def cpu_seconds() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-def best_ms(fn, frames: int, repeats: int = 3) -> float:
-    """Best of ``repeats`` runs of ``fn()``, in ms per frame."""
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times) / frames * 1e3
-
-
-def component_costs(
-    sources: dict[str, Any], clip_id: str, cfg: DataConfig, n: int = 96
-) -> dict[str, dict[str, float]]:
-    """:func:`_component_costs` in a forked process set up as a DataLoader worker (the
-    dataset's ``tune_allocator``), so that it measures what a worker pays."""
-    global _COMPONENT_ARGS
-    _COMPONENT_ARGS = (sources, clip_id, cfg, n)  # inherited by the forked child
-    with mp.get_context("fork").Pool(1) as pool:
-        return pool.apply(_component_costs_in_worker)
-
-
-_COMPONENT_ARGS: tuple = ()
-
-
-def _component_costs_in_worker() -> dict[str, dict[str, float]]:
-    tune_allocator()
-    return _component_costs(*_COMPONENT_ARGS)
-
-
-def _component_costs(
-    sources: dict[str, Any], clip_id: str, cfg: DataConfig, n: int = 96
-) -> dict[str, dict[str, float]]:
-    """One process, one thread, ms per frame (best of 3): what one delivered frame costs in
-    each step, for each source, on the same ``n`` frames of one clip, in chunks of 16 as the
-    dataset works. ``read``: file reads + decoding (PNG folder or the store's packed JPEGs);
-    ``eval`` / ``train``: the evaluation transform / the training augmentation (mean over
-    seeded draws: rotation, jitter and grayscale at their probabilities); ``hand-over``:
-    writing the uint8 frames into fresh shared memory, as a DataLoader worker does (page
-    faults included); ``normalise``: the consumer's uint8 -> float32 normalisation into a
-    reused buffer."""
-    torch.set_num_threads(1)  # a worker's setting (tune_allocator sets OpenCV's)
-    idx = np.arange(n)
-    chunks = [idx[c : c + CHUNK_FRAMES] for c in range(0, n, CHUNK_FRAMES)]
-    size = cfg.image_size
-    out = new_frames(CHUNK_FRAMES, size)
-    draws = [draw_augment(cfg.augment, np.random.default_rng(s), cfg.store_size) for s in range(60)]
-    costs: dict[str, dict[str, float]] = {}
-    for name, source in sources.items():
-        decoded = [source.read_frames(clip_id, c) for c in chunks]
-
-        def transform(params_list: list, decoded: list = decoded) -> None:
-            for params in params_list:
-                for part in decoded:
-                    transform_frames(part, params, cfg, out=out[: len(part)])
-
-        costs[name] = {
-            "read": best_ms(lambda s=source: [s.read_frames(clip_id, c) for c in chunks], n),
-            "eval": best_ms(lambda t=transform: t([None]), n),
-            "train": best_ms(lambda t=transform: t(draws), n * len(draws), repeats=2),
-        }
-    src = new_frames(n, size)
-    src.random_(0, 256)
-
-    def hand_over() -> None:
-        # as the dataset's _frames_buffer in a worker: one fresh shared buffer per batch
-        storage = torch.UntypedStorage._new_shared(n * size * size * 3)
-        shared = torch.empty(0, dtype=torch.uint8).set_(storage, 0, (n, size, size, 3))
-        for c in chunks:
-            shared[c[0] : c[-1] + 1].copy_(src[c[0] : c[-1] + 1].permute(0, 2, 3, 1))
-
-    normalise = FrameNormalise()  # ImageNet's, as the paper's DINOv2
-    buf = torch.empty_like(src, dtype=torch.float32)  # channels-last, as the consumer's
-    shared_cost = {
-        "hand-over": best_ms(hand_over, n),
-        "normalise": best_ms(lambda: normalise(src, out=buf), n),
-    }
-    for name in costs:
-        costs[name].update(shared_cost)
-    return costs
 
 
 def measure(
@@ -349,28 +178,6 @@ def cold_cache_unavailable(folder: Path) -> str | None:
     if fstype in ("tmpfs", "ramfs"):
         return f"{folder} is on {fstype} (memory); give --dir a folder on a disk"
     return None
-
-
-def print_components(costs: dict[str, dict[str, float]]) -> None:
-    """The per-step table and the ratio it allows when the machine is CPU-bound (frames/s
-    = cores / CPU per frame, so the ratio is that of the CPU per frame)."""
-    steps = ("read", "eval", "train", "hand-over", "normalise")
-    print("one frame, one process, one thread, ms (best of 3; train: mean over 60 draws):")
-    print(f"  {'source':16s} " + " ".join(f"{s:>9s}" for s in steps))
-    for name, row in costs.items():
-        print(f"  {name:16s} " + " ".join(f"{row[s]:9.3f}" for s in steps))
-    png, jpeg = costs["raw PNG folders"], costs["prepared store"]
-    norm = jpeg["normalise"]
-    for mode in ("train", "eval"):
-        # worker processes hand frames over through fresh shared memory; threads do not
-        for kind, hand_over in (("processes", jpeg["hand-over"]), ("threads", 0.0)):
-            total_png = png["read"] + png[mode] + hand_over + norm
-            total_jpeg = jpeg["read"] + jpeg[mode] + hand_over + norm
-            print(
-                f"  {mode:5s}, {kind:9s}: raw PNG {total_png:.3f} ms, store {total_jpeg:.3f} ms "
-                f"per frame: CPU-bound ratio {total_png / total_jpeg:.2f}x; "
-                f"{(total_png - norm) / (total_jpeg - norm):.2f}x when a GPU normalises"
-            )
 
 
 def main() -> int:

@@ -4,7 +4,7 @@ decoding, torch's resize, a lookup-table normalisation, the decode chunk size.
     .venv/bin/python benchmarks/decode_options.py [--frames 96]
 
 One process, one thread, best of 5, ms per frame, on 256x256 JPEGs (quality 90, 4:2:0, as the
-store writes them) of the Phoenix14T-like frames of ``data_throughput.py``, stretched from
+store writes them) of the Phoenix14T-like frames of ``phoenix_fixture.py``, stretched from
 210x260 by ``resize_frame`` as ``prepare`` does. Errors are mean absolute differences in grey
 levels.
 """
@@ -42,7 +42,7 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=96)
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).parent))
-    from data_throughput import background, scene
+    from phoenix_fixture import background, scene
 
     cv2.setNumThreads(1)
     torch.set_num_threads(1)

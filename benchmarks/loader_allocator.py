@@ -5,7 +5,7 @@ faults and CPU per frame, epoch by epoch, in a fresh process with and without it
 
 Each setting runs in its own new Python process (glibc's thresholds move with a process's
 history of large frees, so a fresh process is the honest start): 2 ``ThreadLoader`` threads
-over a prepared store of the Phoenix14T-layout corpus of ``data_throughput.py`` (210x260 PNG
+over a prepared store of the Phoenix14T-layout corpus of ``phoenix_fixture.py`` (210x260 PNG
 frames, stored at 256x256), evaluation transform, batches of 4 clips normalised by the model's
 ``FrameNormalise`` in the main thread, as in ``data_throughput.py``. Prints per epoch the
 minor page faults per frame, CPU ms per frame (the whole process) and frames/s.
@@ -28,8 +28,9 @@ from sign2gpt.config import DataConfig
 from sign2gpt.data import loader as loader_module
 from sign2gpt.data.dataset import SignClipDataset, collate_clips
 from sign2gpt.data.loader import ThreadLoader
+from sign2gpt.data.prepare import prepare_dataset
 from sign2gpt.data.sampler import LengthBucketSampler
-from sign2gpt.data.store import FrameStore, prepare_dataset
+from sign2gpt.data.store import FrameStore
 from sign2gpt.models.preprocess import FrameNormalise
 
 
@@ -77,7 +78,7 @@ def main() -> int:
         run_epochs(Path(store), args.epochs, setting == "on")
         return 0
     sys.path.insert(0, str(Path(__file__).parent))
-    from data_throughput import write_corpus
+    from phoenix_fixture import write_corpus
 
     work = Path(tempfile.mkdtemp(prefix="s2g-alloc-"))
     try:

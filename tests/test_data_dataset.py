@@ -9,9 +9,10 @@ from data_fixtures import ClipSpec, write_phoenix14t
 from torch.utils.data import DataLoader
 
 from sign2gpt.data.dataset import FolderSource, SignClipDataset, collate_clips
+from sign2gpt.data.prepare import prepare_dataset
 from sign2gpt.data.readers import read_dataset
 from sign2gpt.data.sampler import LengthBucketSampler
-from sign2gpt.data.store import FrameStore, prepare_dataset
+from sign2gpt.data.store import FrameStore
 from sign2gpt.errors import DataError
 from sign2gpt.models.preprocess import FrameNormalise
 

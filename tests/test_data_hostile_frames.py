@@ -29,7 +29,8 @@ from sign2gpt.data.frames import (
     read_clip,
     read_frame_bytes,
 )
-from sign2gpt.data.store import FrameStore, prepare_dataset
+from sign2gpt.data.prepare import prepare_dataset
+from sign2gpt.data.store import FrameStore
 from sign2gpt.errors import DataError
 
 
@@ -98,7 +99,7 @@ def test_a_png_bomb_costs_no_memory(tmp_path: Path):
     code = f"""
 import json, resource
 from sign2gpt.data.records import ClipRecord
-from sign2gpt.data.store import prepare_store
+from sign2gpt.data.prepare import prepare_store
 record = ClipRecord("c", "train", "s", "text", {str(folder)!r})
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 summary = prepare_store([record], {str(tmp_path / "store")!r}, size=32, workers=1,
@@ -178,7 +179,7 @@ def test_special_files_as_frames_are_broken_frames_never_opened(tmp_path: Path):
 import json
 from sign2gpt.data.frames import read_clip
 from sign2gpt.data.records import ClipRecord
-from sign2gpt.data.store import prepare_store
+from sign2gpt.data.prepare import prepare_store
 from sign2gpt.errors import DataError
 record = ClipRecord("c", "train", "s", "text", {str(folder)!r})
 summary = prepare_store([record], {str(tmp_path / "store")!r}, size=32, workers=1,

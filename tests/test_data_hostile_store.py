@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 from data_fixtures import file_permissions_bind, run_python, write_phoenix14t
 
-import sign2gpt.data.store as store_mod
+import sign2gpt.data.clip_file as clip_file_mod
+import sign2gpt.data.prepare as prepare_mod
 from sign2gpt.cli import main
+from sign2gpt.data.prepare import prepare_store
 from sign2gpt.data.readers import read_dataset
-from sign2gpt.data.store import FrameStore, prepare_store
+from sign2gpt.data.store import FrameStore
 from sign2gpt.errors import DataError
 
 
@@ -41,8 +43,14 @@ class _Filling:
         return getattr(self.f, name)
 
 
+def _store_open(monkeypatch: pytest.MonkeyPatch, fake_open: Callable) -> None:
+    """``fake_open`` as ``open`` of the modules that write a store (clip files, the rest)."""
+    for module in (clip_file_mod, prepare_mod):
+        monkeypatch.setattr(module, "open", fake_open, raising=False)
+
+
 def _full_disk(full: Callable[[Path], bool]):
-    """``open`` for the store module: files for which ``full(path)`` hit a full disk."""
+    """``open`` for the store modules: files for which ``full(path)`` hit a full disk."""
 
     def fake_open(file, mode="r", *args, **kwargs):
         f = builtins.open(file, mode, *args, **kwargs)  # noqa: SIM115 (the caller closes it)
@@ -75,9 +83,7 @@ def test_disk_full_mid_run_is_one_line_and_the_next_run_finishes(
 
     out = tmp_path / "store"
     # clips in order: a, b, c (no readable frame: skipped), d, e; the disk fills at clip_d
-    monkeypatch.setattr(
-        store_mod, "open", _full_disk(lambda p: p.name.startswith("clip_d")), raising=False
-    )
+    _store_open(monkeypatch, _full_disk(lambda p: p.name.startswith("clip_d")))
     argv = ["prepare", "--dataset", "phoenix14t", "--root", str(corpus), "--out", str(out)]
     argv += ["--size", "32", "--workers", str(workers), "--quiet"]
     assert main(argv) == 2
@@ -109,9 +115,7 @@ def test_disk_full_at_meta_index_or_done_leaves_nothing_that_looks_complete(
     write_phoenix14t(corpus)
     records = read_dataset("phoenix14t", corpus)
     out = tmp_path / "store"
-    monkeypatch.setattr(
-        store_mod, "open", _full_disk(lambda p: p.name.startswith(where)), raising=False
-    )
+    _store_open(monkeypatch, _full_disk(lambda p: p.name.startswith(where)))
     with pytest.raises(DataError, match=rf"^{out}: cannot write the store: no space left"):
         prepare_store(records, out, size=32, workers=1, progress=False)
     assert not (out / "DONE").exists() and _leftovers(out) == []
@@ -126,7 +130,7 @@ def test_disk_full_at_meta_index_or_done_leaves_nothing_that_looks_complete(
 
 
 def test_a_finished_store_is_not_written_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Root-proof: every write the store module could make raises; a re-run has none to make
+    """Root-proof: every write the store modules could make raises; a re-run has none to make
     (the fixture's clip_c has no readable frame and is tried again: that is a read)."""
     corpus = tmp_path / "corpus"
     write_phoenix14t(corpus)
@@ -143,7 +147,7 @@ def test_a_finished_store_is_not_written_again(tmp_path: Path, monkeypatch: pyte
             refuse(file)
         return builtins.open(file, mode, *args, **kwargs)
 
-    monkeypatch.setattr(store_mod, "open", read_only_open, raising=False)
+    _store_open(monkeypatch, read_only_open)
     for name in ("replace", "unlink", "rename", "rmdir"):
         monkeypatch.setattr(os, name, refuse)
     summary = prepare_store(records, out, size=32, workers=1, progress=False)

@@ -19,8 +19,9 @@ from sign2gpt.config import Config, ConfigError, load_config
 from sign2gpt.data import loader as loader_module
 from sign2gpt.data.dataset import SignClipDataset, collate_clips
 from sign2gpt.data.loader import BatchBufferPool, ThreadLoader, make_loader
+from sign2gpt.data.prepare import prepare_dataset
 from sign2gpt.data.sampler import LengthBucketSampler
-from sign2gpt.data.store import FrameStore, prepare_dataset
+from sign2gpt.data.store import FrameStore
 from sign2gpt.errors import DataError
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.pipeline import Pipeline

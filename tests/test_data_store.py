@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 from data_fixtures import write_phoenix14t
 
-import sign2gpt.data.store as store_mod
+import sign2gpt.data.prepare as prepare_mod
 from sign2gpt.cli import main
 from sign2gpt.data.frames import read_frame_folder
+from sign2gpt.data.prepare import prepare_dataset, prepare_store
 from sign2gpt.data.readers import read_dataset
-from sign2gpt.data.store import FrameStore, prepare_dataset, prepare_store
+from sign2gpt.data.store import FrameStore
 from sign2gpt.errors import DataError
 
 
@@ -77,7 +78,7 @@ def test_resume_after_interruption(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     prepare_store(records, reference, size=32, workers=1, progress=False)
 
     # 1. a run killed after two clips: an exception out of the third clip
-    real = store_mod._prepare_one
+    real = prepare_mod._prepare_one
     calls = {"n": 0}
 
     def dying(task):
@@ -86,11 +87,11 @@ def test_resume_after_interruption(tmp_path: Path, monkeypatch: pytest.MonkeyPat
             raise KeyboardInterrupt
         return real(task)
 
-    monkeypatch.setattr(store_mod, "_prepare_one", dying)
+    monkeypatch.setattr(prepare_mod, "_prepare_one", dying)
     out = tmp_path / "store"
     with pytest.raises(KeyboardInterrupt):
         prepare_store(records, out, size=32, workers=1, progress=False)
-    monkeypatch.setattr(store_mod, "_prepare_one", real)
+    monkeypatch.setattr(prepare_mod, "_prepare_one", real)
     assert not (out / "DONE").exists()
     with pytest.raises(DataError, match="store is incomplete"):
         FrameStore(out)
@@ -166,7 +167,7 @@ def test_cli_prepare_prints_summary_and_one_line_errors(tmp_path: Path, capsys):
 
 
 def test_clip_file_holds_one_jpeg_per_frame(tmp_path: Path):
-    from sign2gpt.data.store import clip_file_jpegs
+    from sign2gpt.data.clip_file import clip_file_jpegs
 
     write_phoenix14t(tmp_path / "corpus")
     prepare_dataset("phoenix14t", tmp_path / "corpus", tmp_path / "s", size=32, progress=False)
@@ -179,7 +180,7 @@ def test_clip_file_holds_one_jpeg_per_frame(tmp_path: Path):
 def test_frames_are_stored_with_4_2_0_chroma_and_old_stores_are_not_mixed(tmp_path: Path):
     import simplejpeg
 
-    from sign2gpt.data.store import clip_file_jpegs
+    from sign2gpt.data.clip_file import clip_file_jpegs
 
     write_phoenix14t(tmp_path / "corpus")
     out = tmp_path / "s"

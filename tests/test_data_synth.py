@@ -7,8 +7,9 @@ import pytest
 
 from sign2gpt.config import DataConfig
 from sign2gpt.data.dataset import SignClipDataset
+from sign2gpt.data.prepare import prepare_dataset
 from sign2gpt.data.readers import read_dataset
-from sign2gpt.data.store import FrameStore, prepare_dataset
+from sign2gpt.data.store import FrameStore
 
 synth = pytest.importorskip("sign2gpt.synth")
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from sign2gpt.errors import DataError
 from sign2gpt.synth import PRESETS, generate_corpus
-from sign2gpt.synth.corpus import ClipJob, render_clip
+from sign2gpt.synth.clip import ClipJob, render_clip
 from sign2gpt.synth.signers import SIGNERS
 
 PHOENIX_FRAMES = "features/fullFrame-210x260px"

@@ -155,7 +155,7 @@ class DataConfig:
     # Who loads batches: "threads" (sign2gpt.data.loader.ThreadLoader: threads of the training
     # process writing into reused buffers; decoding and OpenCV release the GIL) or "processes"
     # (torch DataLoader workers, each batch handed over in fresh shared memory). Threads
-    # delivered 1.3-1.5x the frames/s on the 2-core test VM (benchmarks/RESULTS.md).
+    # delivered more frames/s on the 2-core test VM (benchmarks/RESULTS.md#data-throughput).
     loader: Literal["processes", "threads"] = "threads"
     num_workers: int = setting(2, ge=0)  # worker processes or threads (0: load in the main thread)
     max_text_tokens: int = setting(64, ge=2)
@@ -422,8 +422,9 @@ class LMPretrainConfig:
     grad_clip: float = setting(1.0, ge=0)
     seed: int = setting(0, ge=0)
     # CPU threads while training (0 = torch's default). The matrices are tiny, so more threads
-    # gain little, and on a busy machine they lose a lot (measured 8x slower with 2 threads on
-    # an oversubscribed 2-core box). Results are reproducible for a given thread count.
+    # gain little, and on a busy machine they lose a lot
+    # (benchmarks/RESULTS.md#stand-in-lm-pretraining-threads). Results are reproducible for a
+    # given thread count.
     threads: int = setting(1, ge=0)
 
 

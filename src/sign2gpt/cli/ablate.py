@@ -66,7 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="comma-separated row names (a named row runs even if it has skip:), or all",
     )
     parser.add_argument("--rows-dir", default="configs/ablations", help="folder of row files")
-    parser.add_argument("--seeds", type=int, default=3, help="seeds per row (default 3)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per row (default %(default)s)")
     parser.add_argument(
         "--first-seed", type=int, default=None, help="default: the recipe's train.seed"
     )

@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 
 from sign2gpt.cli._common import Command
+from sign2gpt.metrics.thresholds import LOCALISATION_THRESHOLD, PREDICT_THRESHOLD
 
 NAME = "evaluate"
 HELP = "score a checkpoint on a split (BLEU-1..4, ROUGE-L; pseudo-gloss F1 for stage 1)"
-DESCRIPTION = """\
+# The thresholds the metrics apply, not a copy of them.
+_STAGE_1 = textwrap.fill(
+    "Stage-1 checkpoints: pseudo-gloss mean average precision (map, what training selects by), "
+    f"precision / recall / F1 (the paper's macro F1 at yhat > {PREDICT_THRESHOLD}, its "
+    f"localisation check at E > {LOCALISATION_THRESHOLD}), on the synthetic corpus also whether "
+    "the peak of E falls inside the true sign span, and heatmaps of E "
+    "(<split>_heatmap_<clip>.png) like the paper's Figure 4.",
+    96,
+)
+DESCRIPTION = f"""\
 Stage-2 checkpoints: beam search (width from the recipe, 4 in the paper), then BLEU-1..4 and
 ROUGE-L as in docs/method.md#6-evaluation-protocol, against the raw references; the scoring
 settings are printed with the scores, and the same outputs' BLEU under the other conventions in
 use (sacreBLEU's 13a tokenizer; references with the final period restored; zh: sacreBLEU's zh
 tokenizer), every figure with its sacreBLEU signature. --bleurt DIR adds BLEURT with a local
 checkpoint folder when bleurt-pytorch or bleurt is installed (never downloaded).
-Writes <out>/<split>_{hypotheses,references}.txt, <split>_side_by_side.tsv and
+Writes <out>/<split>_{{hypotheses,references}}.txt, <split>_side_by_side.tsv and
 <split>_metrics.json. Prints how long loading took.
 
-Stage-1 checkpoints: pseudo-gloss precision / recall / F1 (macro F1 at yhat > 0.5, the paper's
-localisation check at E > 0.2), on the synthetic corpus also whether the peak of E falls inside
-the true sign span, and heatmaps of E (<split>_heatmap_<clip>.png) like the paper's Figure 4.
+{_STAGE_1}
 
 example: sign2gpt evaluate --checkpoint runs/translate/best --split test
 """

@@ -6,17 +6,20 @@ import argparse
 import os
 
 from sign2gpt.cli._common import Command
+from sign2gpt.config import DataConfig
 
 NAME = "prepare"
 HELP = "convert a dataset to a prepared frame store (JPEG frames packed per clip + index)"
-DESCRIPTION = """\
+_DATA = DataConfig()  # the defaults the help states
+_SIZE = _DATA.store_size
+DESCRIPTION = f"""\
 Reads a corpus (phoenix14t, csl-daily, how2sign or your own manifest), decodes every clip,
 stretches its frames to SIZE x SIZE, and packs them as JPEG into one file per clip with an index
 (index.jsonl: id, split, signer, text, frame count). Training reads from this store.
 
 SIZE must be the recipe's data.store_size (training refuses a store of another size): with
 --config RECIPE it is taken from there (the demo recipes store 64 x 64 frames, the paper's
-256 x 256), as are --dataset and --root (data.dataset, data.root) when not given.
+{_SIZE} x {_SIZE}), as are --dataset and --root (data.dataset, data.root) when not given.
 
 Broken or empty frames are replaced by their nearest readable neighbour and counted, and so
 are frames refused unread: over --max-pixels (a decompression bomb), over --max-frame-bytes, or
@@ -55,9 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--size",
         type=int,
         default=None,
-        help="stored frame size (default: data.store_size of --config, else 256)",
+        help=f"stored frame size (default: data.store_size of --config, else {_DATA.store_size})",
     )
-    parser.add_argument("--quality", type=int, default=90, help="JPEG quality (default 90)")
+    parser.add_argument(
+        "--quality", type=int, default=90, help="JPEG quality (default %(default)s)"
+    )
     parser.add_argument(
         "--workers",
         type=int,
@@ -69,14 +74,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         help="refuse frames whose header declares more pixels, undecoded, as broken frames "
-        "(default: data.max_pixels, 40,000,000)",
+        f"(default: data.max_pixels, {_DATA.max_pixels:,})",
     )
     parser.add_argument(
         "--max-frame-bytes",
         type=int,
         default=None,
         help="refuse frame files larger than this, unread, as broken frames "
-        "(default: data.max_frame_bytes, 64 MiB)",
+        f"(default: data.max_frame_bytes, {_DATA.max_frame_bytes / 2**20:g} MiB)",
     )
     parser.add_argument(
         "--pose",

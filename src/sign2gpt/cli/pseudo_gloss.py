@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sign2gpt.cli._common import Command
+from sign2gpt.config import PseudoGlossConfig
 
 if TYPE_CHECKING:
-    from sign2gpt.config import Config, PseudoGlossConfig
+    from sign2gpt.config import Config
 
 NAME = "pseudo-gloss"
 HELP = "make the pseudo-glosses of a corpus (or show those of one sentence)"
-DESCRIPTION = """\
-Pseudo-glosses (docs/method.md#2-pseudo-glosses) are the lemmas (German, English) or words
-(Chinese) of a spoken sentence whose universal POS is in the POS set (default NOUN NUM ADV PRON
-PROPN ADJ VERB). The vocabulary comes from the training split; a pseudo-gloss found in >= 40 %
-of the training sentences is dropped as a stop word. The JSON file holds the vocabulary with
-counts and the pseudo-glosses of every clip of every split; the dev / test coverage is printed.
+_PG = PseudoGlossConfig()  # the defaults the help states
+# textwrap.fill keeps the paragraph's lines even whatever the defaults' lengths.
+_WHAT = textwrap.fill(
+    "Pseudo-glosses (docs/method.md#2-pseudo-glosses) are the lemmas (German, English) or words "
+    "(Chinese) of a spoken sentence whose universal POS is in the POS set (default "
+    f"{' '.join(_PG.pos)}). The vocabulary comes from the training split; a pseudo-gloss found "
+    f"in >= {_PG.max_sentence_fraction * 100:g} % of the training sentences is dropped as a stop "
+    "word. The JSON file holds the vocabulary with counts and the pseudo-glosses of every clip of "
+    "every split; the dev / test coverage is printed.",
+    96,
+)
+DESCRIPTION = f"""\
+{_WHAT}
 
 Backends: auto (de, en: hanta; zh: jieba), hanta, jieba, thulac (pip install 'sign2gpt[zh]'),
 spacy (pip install 'sign2gpt[spacy]' plus a trained pipeline, --spacy-model; the paper's tool).
@@ -59,7 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-sentence-fraction",
         type=float,
-        help="drop pseudo-glosses found in at least this share of training sentences (0.4)",
+        help="drop pseudo-glosses found in at least this share of training sentences "
+        f"({_PG.max_sentence_fraction})",
     )
     parser.add_argument(
         "--show", metavar="SENTENCE", help="print one sentence's tokens, lemmas, POS and decisions"

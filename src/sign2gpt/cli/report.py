@@ -6,17 +6,19 @@ import argparse
 from pathlib import Path
 
 from sign2gpt.cli._common import Command
+from sign2gpt.train.selection import SELECTIONS
 
 NAME = "report"
 HELP = "draw a run's training curves and (stage 2) the opening of its gates"
-DESCRIPTION = """\
+_METRICS = " or ".join(s.metric for s in SELECTIONS)
+DESCRIPTION = f"""\
 Reads what a training run logged (RUN_DIR/logs/csv/version_N/metrics.csv, every start of a
 resumed run joined; RUN_DIR/logs/gates.csv for stage 2) and writes into RUN_DIR/report/
 (or --out):
 
-  training_curves.png  training loss, the dev metric used for model selection (val/bleu4 or
-                       val/f1, its best point marked) and the learning rate of every parameter
-                       group, over optimiser steps
+  training_curves.png  training loss, the dev metric used for model selection
+                       ({_METRICS}, its best point marked) and the learning rate of every
+                       parameter group, over optimiser steps
   gates.png            stage 2: every gate of every layer and head by step (the zero-initialised
                        gated fusion opening; docs/method.md#44-language-model-and-gated-fusion),
                        and the mean gate of each layer
@@ -39,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
     run_dir = Path(args.run_dir)
     out = Path(args.out) if args.out else run_dir / "report"
     metrics = read_metrics(run_dir)
-    monitor = "val/bleu4" if "val/bleu4" in metrics else "val/f1"
+    # The stage's own selection metric: a run logs only its stage's dev metrics.
+    monitor = next((s.metric for s in SELECTIONS if s.metric in metrics), SELECTIONS[0].metric)
     name = "/".join(run_dir.resolve().parts[-2:])  # e.g. demo_out/translate
     curves = plot_training_curves(metrics, monitor, name, out / "training_curves.png")
     print(f"training curves: {curves}")

@@ -56,7 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="hold two signers out of train; they sign all of dev and test",
     )
-    parser.add_argument("--workers", type=int, default=2, help="rendering processes (default 2)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="rendering processes (default %(default)s)"
+    )
     parser.add_argument(
         "--overwrite", action="store_true", help="replace a corpus already in --out"
     )
@@ -64,7 +66,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sentences", metavar="FILE", help="render these sentences (UTF-8, one per line)"
     )
     parser.add_argument(
-        "--lang", choices=["de", "zh"], default="de", help="language of --sentences (default de)"
+        "--lang",
+        choices=["de", "zh"],
+        default="de",
+        help="language of --sentences (default %(default)s)",
     )
     parser.add_argument(
         "--split-file", metavar="FILE", help="with --sentences: train/dev/test, one per line"

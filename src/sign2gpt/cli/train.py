@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sign2gpt.cli._common import Command, add_config_arguments
+from sign2gpt.train.selection import PGP_SELECTION, TRANSLATION_SELECTION
 
 if TYPE_CHECKING:
     from sign2gpt.workflow.steps import Stage
@@ -19,6 +21,17 @@ train.checkpoint_every_steps steps); a finished run (DONE) is left unchanged and
   --overwrite   delete what the run folder holds and start over
 """
 
+# From the selection the modules use, so that the help cannot name another metric.
+_PGP_BEST = textwrap.fill(
+    f"best/ is the epoch of the best {PGP_SELECTION.describe()}; the paper's macro F1 at "
+    "yhat > 0.5 is logged beside it. best/ is what `sign2gpt train train.init_from=...` "
+    "starts from.",
+    96,
+)
+_TRANSLATION_BEST = textwrap.fill(
+    f"best/ is the epoch of the best {TRANSLATION_SELECTION.describe()}.", 96
+)
+
 PRETRAIN = f"""\
 Stage 1 of Sign2GPT (docs/method.md#3-stage-1-pseudo-gloss-pretraining): the sign model learns
 to predict the pseudo-glosses of each clip through the prototype head. Needs a prepared store
@@ -28,8 +41,7 @@ to predict the pseudo-glosses of each clip through the prototype head. Needs a p
 authors'), or lm (the LM's input embeddings: then model.lm.pretrained must name the LM). Only
 `lm` reads the language model; the other two never load it.
 
-best/ is chosen by the dev macro F1 of pseudo-gloss prediction and is what `sign2gpt train
-train.init_from=...` starts from.
+{_PGP_BEST}
 
 {RERUN}
 example: sign2gpt pretrain --config configs/phoenix14t/pretrain.yaml train.out_dir=runs/pgp
@@ -44,7 +56,7 @@ cross-entropy (docs/method.md#5-training-recipe).
                         empty = from scratch (the paper's "no PGP" setting)
   data.features=DIR     train on cached sign features (Sign(Z)2GPT, see extract-features)
 
-best/ is chosen by dev BLEU-4 of beam search.
+{_TRANSLATION_BEST}
 
 {RERUN}
 example: sign2gpt train --config configs/phoenix14t/translate.yaml train.init_from=runs/pgp/best

@@ -35,7 +35,7 @@ from sign2gpt.config import MAX_FRAME_BYTES, MAX_PIXELS
 from sign2gpt.errors import DataError
 from sign2gpt.io import check_readable, os_reason
 
-try:  # libjpeg-turbo straight into numpy: about 1.5x faster than Pillow's JPEG decoder
+try:  # libjpeg-turbo straight into numpy: faster than Pillow's JPEG decoder
     import simplejpeg
 except ImportError:  # pragma: no cover - Pillow does the same, slower
     simplejpeg = None
@@ -143,12 +143,11 @@ def decode_image(
     """(H, W, 3) uint8 RGB from encoded bytes, or None when the image is empty or broken, or
     declares more than ``max_pixels`` pixels in its header (then it is not decoded at all).
 
-    JPEG: libjpeg-turbo via simplejpeg (about 1.5x faster than Pillow). PNG: OpenCV's libpng
-    (0.90 against 1.04 ms for a 210x260 Phoenix14T-like frame with Pillow, one core), for files
-    that end with their IEND chunk: a cut file (the usual broken frame) goes to Pillow, which
-    rejects it quietly where libpng would print its error. Anything else, and anything these
-    two refuse: Pillow decides. ``out``: optional (H, W, 3) uint8 array of the right size to
-    decode into."""
+    JPEG: libjpeg-turbo via simplejpeg; PNG: OpenCV's libpng, for files that end with their IEND
+    chunk; each faster than Pillow (benchmarks/RESULTS.md#data-throughput). A cut file (the usual
+    broken frame) goes to Pillow, which rejects it quietly where libpng would print its error.
+    Anything else, and anything these two refuse: Pillow decides. ``out``: optional (H, W, 3)
+    uint8 array of the right size to decode into."""
     if not data:
         return None
     size = image_dimensions(data)
@@ -398,8 +397,8 @@ def read_clip(
 def encode_jpeg(frame: np.ndarray, quality: int = 90) -> bytes:
     """JPEG bytes of an (H, W, 3) uint8 frame, 4:2:0 chroma (Pillow's default; simplejpeg's is
     4:4:4). Half-resolution colour is what the corpora hold anyway (Phoenix14T's frames come
-    from 4:2:0 broadcast video, CSL-Daily's are 4:2:0 JPEGs), and a 256x256 frame decodes in
-    0.17 instead of 0.26 ms (q90, one core)."""
+    from 4:2:0 broadcast video, CSL-Daily's are 4:2:0 JPEGs), and it decodes faster than 4:4:4
+    (benchmarks/RESULTS.md#data-throughput)."""
     frame = np.ascontiguousarray(frame)
     if simplejpeg is not None:
         return simplejpeg.encode_jpeg(

@@ -2,11 +2,11 @@
 (``data.loader: threads``).
 
 Why: a DataLoader worker process writes every batch into fresh shared memory, and faulting in
-fresh pages costs about 0.15 ms per 224x224x3 uint8 frame on the 2-core test VM (0.016 ms when
-the memory is reused), a large part of the ~0.5 ms a frame costs in all. Frame decoding
-(simplejpeg, Pillow, OpenCV) and the OpenCV transforms release the GIL (measured 1.9-2.0x the
-throughput with 2 threads instead of 1), so threads that write into REUSED buffers
-(:class:`BatchBufferPool`) skip the hand-over cost and keep the parallelism.
+fresh pages is a large part of what a frame costs in all (about ten times what reused memory
+costs; benchmarks/RESULTS.md#data-throughput). Frame decoding (simplejpeg, Pillow, OpenCV) and
+the OpenCV transforms release the GIL (two threads give nearly twice one thread's throughput),
+so threads that write into REUSED buffers (:class:`BatchBufferPool`) skip the hand-over cost
+and keep the parallelism.
 
 Both loaders tune the C allocator of the process that decodes (:func:`tune_allocator`).
 Not changed here: torch's intra-op thread count (process-global) and OpenCV's (single-threaded
@@ -42,11 +42,12 @@ def tune_allocator() -> None:
 
     The decode and transform buffers (a few MB per chunk of frames) are then reused instead of
     being returned to the kernel and faulted in again, page by page, for the next chunk (about
-    30 page faults per frame). Measured on the 2-core test VM: in a worker process, store read +
-    decode 0.41 -> 0.26 ms per frame; with two loader threads in a fresh process, no faults from
-    the second epoch on, where glibc's own adaptive thresholds took 4 epochs or more
-    (``benchmarks/loader_allocator.py``). The cost: up to 512 MB of freed heap stays with the
-    process. A no-op where the C library is not glibc.
+    30 page faults per frame). Measured on the 2-core test VM: a worker process reads and
+    decodes faster, and two loader threads in a fresh process stop faulting from the second
+    epoch on, where glibc's own adaptive thresholds took several epochs
+    (``benchmarks/loader_allocator.py``,
+    benchmarks/RESULTS.md#thread-loader-and-the-c-allocator). The cost: up to 512 MB of freed
+    heap stays with the process. A no-op where the C library is not glibc.
     """
     global _TUNED_PID
     if os.getpid() == _TUNED_PID:
@@ -67,8 +68,8 @@ def release_free_memory() -> bool:
 
     Clips of varying length make tensors of varying size, and the heap that
     :func:`tune_allocator` keeps fragments: free chunks between live ones, which no trim
-    threshold returns. On the large corpus a stage-1 process held 2.47 GB during its first
-    epoch, of which ``malloc_trim`` gave back 1.31 GB (RSS 1.16 GB after it). Training calls
+    threshold returns. On the large corpus ``malloc_trim`` gave back about half of what a
+    stage-1 process held during its first epoch (docs/large-corpus.md#memory). Training calls
     this every ``train.release_memory_every_steps`` steps
     (:class:`sign2gpt.train.runner.ReleaseMemory`).
     """

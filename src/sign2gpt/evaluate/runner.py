@@ -1,9 +1,10 @@
 """``sign2gpt evaluate``: score a checkpoint folder on a split and write what a person reads.
 
 Stage 2 (translation): beam search, BLEU-1..4 and ROUGE-L with the settings printed, hypotheses
-and references side by side. Stage 1 (PGP): pseudo-gloss precision / recall / F1 (selection at
-yhat > 0.5, the paper's localisation check at E > 0.2), on the synthetic corpus also the
-localisation against the true sign spans, and heatmaps of E like the paper's Figure 4.
+and references side by side. Stage 1 (PGP): pseudo-gloss mean average precision, precision /
+recall / F1 (predicted at yhat > 0.5, the paper's localisation check at E > 0.2), on the
+synthetic corpus also the localisation against the true sign spans, and heatmaps of E like the
+paper's Figure 4.
 """
 
 from __future__ import annotations

@@ -1,7 +1,10 @@
 """Pseudo-gloss prediction metrics of stage 1 (docs/method.md#3-stage-1-pseudo-gloss-pretraining).
 
-- Model selection: macro F1 of ``yhat > 0.5`` over the pseudo-gloss classes that occur in the
-  targets or the predictions of the split (a class never seen and never predicted says nothing).
+- The paper's score, by which it selected its checkpoint: macro F1 of ``yhat > 0.5`` over the
+  pseudo-gloss classes that occur in the targets or the predictions of the split (a class never
+  seen and never predicted says nothing). Training here selects by ``map`` instead: the F1
+  stays 0 until some yhat passes 0.5 (docs/method.md#9-deviations).
+- ``map``: mean average precision of ranking the clips by yhat, per pseudo-gloss.
 - Localisation check of the paper: a pseudo-gloss counts as found in a clip when its column of the
   localisation map E exceeds 0.2 at some frame; precision / recall / F1 of those against the
   clip's pseudo-glosses, summed over clips (micro).
@@ -17,8 +20,7 @@ import numpy as np
 import torch
 from lightning.pytorch.strategies import Strategy
 
-SELECT_THRESHOLD = 0.5
-LOCALISATION_THRESHOLD = 0.2
+from sign2gpt.metrics.thresholds import LOCALISATION_THRESHOLD, PREDICT_THRESHOLD
 
 
 def _f1(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
@@ -133,7 +135,7 @@ def clip_outcomes(
     """(pred, truth, found), each (B, V) bool on the CPU: yhat > 0.5, the targets, and
     max_t E > 0.2 (the paper's localisation check)."""
     truth = targets.detach().cpu() > 0.5  # (B, V)
-    pred = yhat.detach().cpu() > SELECT_THRESHOLD
+    pred = yhat.detach().cpu() > PREDICT_THRESHOLD
     found = localised(E.detach().cpu(), truth.shape[1])
     return pred, truth, found
 
@@ -175,7 +177,7 @@ def summarise_clips(clips: dict[str, ClipOutcome], num_classes: int) -> dict[str
     scores = np.stack([c.scores.astype(np.float32) for c in clips.values()])  # (N, V)
     truth = np.stack([np.unpackbits(c.truth)[:V] for c in clips.values()]).astype(bool)
     found = np.stack([np.unpackbits(c.found)[:V] for c in clips.values()]).astype(bool)
-    pred = scores > SELECT_THRESHOLD
+    pred = scores > PREDICT_THRESHOLD
     counts = PGPCounts.zeros(V)
     counts.add(torch.from_numpy(pred), torch.from_numpy(truth), torch.from_numpy(found))
     return {
@@ -253,7 +255,7 @@ def frequency_bands(
     present pseudo-glosses) and ``mean_yhat`` of the positives: where a stage 1 that predicts
     nothing still ranks (or not) the right clips first."""
     rows: list[BandRow] = []
-    pred = scores > SELECT_THRESHOLD
+    pred = scores > PREDICT_THRESHOLD
     names = [band_of(r, s, head, tail) for r, s in enumerate(sentence_counts)]
     for band in ("head", "middle", "tail"):
         cols = np.array([i for i, name in enumerate(names) if name == band], dtype=np.int64)

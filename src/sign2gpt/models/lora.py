@@ -36,9 +36,9 @@ def _init_lora(a: nn.Parameter, b: nn.Parameter) -> None:
 
 def _as_input(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     """``x`` in the adapter's dtype; under autocast as it is: the matmuls run in the autocast
-    dtype anyway, and a float32 copy of the activations would only be cast back (measured:
-    DINOv2 with LoRA under bf16 autocast went from 1.14x to 1.02x the stock forward,
-    benchmarks/RESULTS.md#full-size-model)."""
+    dtype anyway, and a float32 copy of the activations would only be cast back (measured: it
+    brought DINOv2 with LoRA under bf16 autocast to about the stock forward's time,
+    benchmarks/RESULTS.md#ratios-to-the-limit-before-and-after)."""
     if torch.is_autocast_enabled(x.device.type):
         return x
     return x.to(dtype)

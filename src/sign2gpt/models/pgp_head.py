@@ -12,9 +12,12 @@ The head's arithmetic runs in float32 with autocast off: bf16 cannot tell 1 - 1e
 binary cross-entropy is not autocast-safe. Like ``torch.nn.BCELoss`` (the authors' loss), the log
 terms are clamped at -100.
 
-Prototypes come from the frozen LM's input embeddings (:func:`lm_embedding_prototypes`, the
-default of this project) or from fastText vectors (:func:`load_fasttext_prototypes`, the
-authors' choice). They are a buffer: saved with the head, never trained.
+Prototypes come from one of three sources (``model.pgp_head.prototypes``): the frozen LM's input
+embeddings (``lm``, :func:`lm_embedding_prototypes`, the default of this project), word vectors
+from the co-occurrence of the pseudo-glosses in the training sentences (``cooccurrence``,
+:func:`cooccurrence_prototypes`, the offline stand-in for fastText, the demo's), or a fastText
+``.vec`` / ``.bin`` file (its path, :func:`load_fasttext_prototypes`, the authors' choice). They
+are a buffer: saved with the head, never trained.
 """
 
 from __future__ import annotations

@@ -84,8 +84,8 @@ class FrameNormalise(nn.Module):
         The result keeps the frames' memory layout. Channels-last frames (what the data
         pipeline delivers: one (S, S, 3) picture per frame) give channels-last float frames,
         computed as rows of S * 3 values against a repeated (r, g, b) row of constants: no
-        layout change and vectorised inner loops (0.08 against 0.16 ms per 224x224 frame on
-        one CPU core, where the layout-changing conversion costs most; convolutions take
+        layout change and vectorised inner loops (about half the time of the layout-changing
+        conversion on one CPU core, benchmarks/RESULTS.md#data-throughput; convolutions take
         either layout). ``out``, when given, decides the layout instead."""
         if frames.dtype != torch.uint8:
             return frames
@@ -106,7 +106,7 @@ class FrameNormalise(nn.Module):
             scale, shift = self._row_constants(frames.device, w)  # (W 3,) each
             source = frames.permute(0, 2, 3, 1).view(n * h, w * 3)
             # On a CPU, blocks of about 1 MB of output: the three passes then run in cache
-            # (0.08 against 0.11 ms per 224x224 frame on one core). A GPU takes it whole.
+            # (faster, benchmarks/RESULTS.md#data-throughput). A GPU takes it whole.
             block = (
                 max(1, _CPU_BLOCK_BYTES // (w * 3 * 4)) if frames.device.type == "cpu" else n * h
             )

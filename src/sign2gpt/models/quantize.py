@@ -7,7 +7,8 @@ Every Linear of the frozen LM's layers that the gated branch does not tap (the M
 output channel, activations quantised per call. The attention's q, k, v and output projections
 keep their weights in the LM's dtype: the self-attention LoRA and the sign branch hook into
 those Linears and read their weights. So does the LM head: packing its 256,008 x 2,048 matrix
-for fbgemm took 31 s of a 42 s conversion here, more than int8 saves on a translation.
+for fbgemm took most of the conversion, more than int8 saves on a translation
+(benchmarks/RESULTS.md#int8-weights).
 
 Why not torchao's ``Int8WeightOnlyConfig``: on this project's CPU build it was slower than bf16
 (its eager path converts the whole int8 matrix to bf16 before every matmul; it is fast under

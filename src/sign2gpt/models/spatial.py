@@ -351,7 +351,8 @@ class ConvSpatialBackbone(nn.Module):
             blocks += [nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False)]
             blocks += [nn.BatchNorm2d(c_out), nn.GELU()]
         self.cnn = nn.Sequential(*blocks)
-        # channels-last convolutions are 10-20 % faster on CPU (oneDNN) and on GPU (cuDNN)
+        # channels-last convolutions are faster on CPU (oneDNN) and on GPU (cuDNN):
+        # benchmarks/RESULTS.md#backbone-cost-resnet18-against-the-demo-cnn
         self.cnn.to(memory_format=torch.channels_last)
         self.hidden_size = channels[-1] * 16
         self.proj = nn.Linear(self.hidden_size, cfg.out_dim)

@@ -26,6 +26,7 @@ from sign2gpt.models.stage_model import StageModel
 from sign2gpt.models.translation_model import TranslationModel
 from sign2gpt.train.optim import build_adamw
 from sign2gpt.train.schedule import warmup_cosine
+from sign2gpt.train.selection import PGP_SELECTION, TRANSLATION_SELECTION, Selection
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ T = TypeVar("T")
 class StageModule(L.LightningModule):
     """What both stages share: optimiser, schedule, trainable-only checkpoints, export."""
 
-    monitor: str = ""
+    selection: Selection  # the stage's (sign2gpt.train.selection)
 
     def __init__(self, model: StageModel, cfg: Config) -> None:
         super().__init__()
@@ -100,9 +101,14 @@ class StageModule(L.LightningModule):
         self.best_key = tuple(selection.get("key", ()))
         self.best_epoch = int(selection.get("epoch", -1))
 
+    @property
+    def monitor(self) -> str:
+        """The logged dev metric that selects the best epoch."""
+        return self.selection.metric
+
     def selection_key(self, metrics: dict[str, float]) -> tuple[float, ...]:
-        """What model selection maximises (compared as a tuple): the dev metric."""
-        return (metrics[self.monitor],)
+        """What model selection maximises (compared as a tuple)."""
+        return self.selection.key(metrics)
 
     def _maybe_export(self, metrics: dict[str, float]) -> None:
         key = self.selection_key(metrics)
@@ -124,12 +130,10 @@ class StageModule(L.LightningModule):
 
 
 class PGPModule(StageModule):
-    """Stage 1: pseudo-gloss pretraining; selected by dev mean average precision over
-    pseudo-glosses, the dev loss breaking ties. The paper selected by macro F1 at yhat > 0.5,
-    reported beside it: that F1 stays 0 until some yhat passes 0.5, so at a large vocabulary
-    it can keep the untrained first epoch (docs/method.md#9-deviations)."""
+    """Stage 1: pseudo-gloss pretraining, selected by :data:`PGP_SELECTION`. The paper's macro
+    F1 at yhat > 0.5, by which it selected, is reported beside it (docs/method.md#9-deviations)."""
 
-    monitor = "val/map"
+    selection = PGP_SELECTION
     model: PGPModel
 
     def __init__(self, model: PGPModel, cfg: Config) -> None:
@@ -162,15 +166,12 @@ class PGPModule(StageModule):
         self.log_dict(metrics, sync_dist=False)
         self._maybe_export(metrics)
 
-    def selection_key(self, metrics: dict[str, float]) -> tuple[float, ...]:
-        return (metrics["val/map"], -metrics["val/loss"])
-
     def run_notes(self) -> list[str]:
         notes = super().run_notes()
         if self.best_epoch >= 0 and not self.ever_predicted:
             notes.append(
                 "no pseudo-gloss ever passed yhat > 0.5 on dev: the paper's F1 is 0 in every "
-                "epoch (selection used val/map); the features may carry little"
+                f"epoch (selection used {self.monitor}); the features may carry little"
             )
         return notes
 
@@ -184,9 +185,9 @@ class PGPModule(StageModule):
 
 
 class TranslationModule(StageModule):
-    """Stage 2: translation; selected by dev BLEU-4 of beam search."""
+    """Stage 2: translation, selected by :data:`TRANSLATION_SELECTION`."""
 
-    monitor = "val/bleu4"
+    selection = TRANSLATION_SELECTION
     model: TranslationModel
 
     def __init__(self, model: TranslationModel, cfg: Config) -> None:

@@ -88,7 +88,10 @@ def build_strategy(cfg: Config) -> Strategy | str:
     if strategy == "ddp":
         from lightning.pytorch.strategies import DDPStrategy
 
-        # Frozen parameters and the unused PGP head would otherwise stall gradient reduction.
+        # No search for unused parameters after each forward: DDP reduces only parameters that
+        # require grad (the frozen ones are outside it), stage 2 holds no PGP head, and every
+        # trainable parameter takes part in each loss (the ViT's unused mask token is frozen).
+        # A trainable parameter left out of the loss would fail the next step, loudly.
         return DDPStrategy(find_unused_parameters=False, static_graph=False)
     return "auto"
 

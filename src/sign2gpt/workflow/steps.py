@@ -78,7 +78,7 @@ def prepare_corpus(
     ``data.max_pixels`` / ``data.max_frame_bytes``) unless ``frames`` is False, and its
     keypoints from ``pose``. Resumable: what is stored already is kept."""
     from sign2gpt.data.pose.store import prepare_keypoints
-    from sign2gpt.data.store import corpus_records, prepare_store
+    from sign2gpt.data.prepare import corpus_records, prepare_store
 
     if not frames and pose is None:
         raise Sign2GPTError("--no-frames stores keypoints only: give --pose SOURCE too")

@@ -28,9 +28,11 @@ from typing import Any
 
 import numpy as np
 
+from sign2gpt.data.clip_file import clip_filename
 from sign2gpt.data.pose.keypoints import Keypoints
+from sign2gpt.data.prepare import pool_map
 from sign2gpt.data.records import ClipRecord
-from sign2gpt.data.store import clip_filename, pool_map, read_index
+from sign2gpt.data.store import read_index
 from sign2gpt.errors import DataError
 from sign2gpt.io import os_reason
 from sign2gpt.skeleton import Skeleton

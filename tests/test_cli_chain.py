@@ -293,7 +293,9 @@ def test_ablate_trains_every_row_over_seeds_and_writes_one_table(
     assert stage1["data"]["features"] == ""  # stage 1 reads frames
     # run again: every step is done already, and the table is the same
     run(*argv)
-    assert "sign2gpt train" not in capsys.readouterr().out
+    again = capsys.readouterr().out
+    assert "train_stage(" not in again and "evaluate_on_split(" not in again
+    assert f"== window seed 6: train: done already ({out / 'runs/window/seed6/DONE'})" in again
     rerun = {r["name"]: r for r in csv.DictReader((out / "ablation.csv").open())}
     assert [r["bleu4_per_seed"] for r in rerun.values()] == [
         r["bleu4_per_seed"] for r in rows.values()

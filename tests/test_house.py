@@ -1,10 +1,11 @@
 """The rules of the house that no import or link may quietly break.
 
 Layering: the library layers (models, data, text, metrics, synth) never import the front doors
-(train, evaluate, infer, serve) or the CLI; models and data never import each other; the
-pipeline imports no front door; no front door imports another, except that serve builds on
-infer. Links: every relative link of every Markdown page, and every ``docs/<page>.md#anchor``
-that the code cites, resolves.
+(train, evaluate, infer, serve), the workflow or the CLI; models and data never import each
+other; the pipeline imports no front door; no front door imports another (except that serve
+builds on infer) or the workflow; the workflow (the step chain of demo and ablate, above the
+front doors) imports neither the CLI nor the server. Links: every relative link of every
+Markdown page, and every ``docs/<page>.md#anchor`` that the code cites, resolves.
 """
 
 from __future__ import annotations
@@ -19,23 +20,25 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "sign2gpt"
 
 LIBRARY = {"models", "data", "text", "metrics", "synth"}
-BASE = {"config", "errors", "io", "skeleton"}
+BASE = {"config", "errors", "io", "runs", "skeleton"}
 FRONT_DOORS = {"train", "evaluate", "infer", "serve"}
+ABOVE = {"workflow", "cli"}  # the orchestrators: only the CLI imports the workflow
 FORBIDDEN = {
-    "models": {"data", "pipeline", "cli", *FRONT_DOORS},
-    "data": {"models", "pipeline", "cli", *FRONT_DOORS},
-    "text": {"pipeline", "cli", *FRONT_DOORS},
-    "metrics": {"pipeline", "cli", *FRONT_DOORS},
-    "synth": {"models", "pipeline", "cli", *FRONT_DOORS},
-    "pipeline": {"cli", *FRONT_DOORS},
+    "models": {"data", "pipeline", *ABOVE, *FRONT_DOORS},
+    "data": {"models", "pipeline", *ABOVE, *FRONT_DOORS},
+    "text": {"pipeline", *ABOVE, *FRONT_DOORS},
+    "metrics": {"pipeline", *ABOVE, *FRONT_DOORS},
+    "synth": {"models", "pipeline", *ABOVE, *FRONT_DOORS},
+    "pipeline": {*ABOVE, *FRONT_DOORS},
     **{
-        base: {"models", "data", "text", "metrics", "synth", "pipeline", "cli", *FRONT_DOORS}
+        base: {"models", "data", "text", "metrics", "synth", "pipeline", *ABOVE, *FRONT_DOORS}
         for base in BASE
     },
-    **{door: {"cli", *(FRONT_DOORS - {door})} for door in FRONT_DOORS},
+    **{door: {*ABOVE, *(FRONT_DOORS - {door})} for door in FRONT_DOORS},
     # the web page is a front door over the inference library: it translates with infer's
     # Translator, and nothing below it knows it exists
-    "serve": {"cli", *(FRONT_DOORS - {"serve", "infer"})},
+    "serve": {*ABOVE, *(FRONT_DOORS - {"serve", "infer"})},
+    "workflow": {"cli", "serve"},
 }
 
 
@@ -86,14 +89,23 @@ def test_the_layering_check_finds_what_breaks_it(tmp_path: Path):
         "evaluate/runner.py": "from sign2gpt.pipeline import Pipeline\n",
         "config.py": "from sign2gpt import models\n",
         "pipeline.py": "from sign2gpt.models.head import x\n",
+        "workflow/chain.py": "from sign2gpt.cli import main\n",
+        "workflow/steps.py": "from sign2gpt.train.runner import run_training\n",
+        "workflow/serving.py": "from sign2gpt.serve import app\n",
+        "evaluate/chain.py": "from sign2gpt.workflow.steps import train_stage\n",
+        "runs.py": "from sign2gpt import workflow\n",
     }.items():
         (package / name).parent.mkdir(parents=True, exist_ok=True)
         (package / name).write_text(text)
     assert layering_violations(package) == [
         "config.py -> models",
         "data/store.py -> models",
+        "evaluate/chain.py -> workflow",
         "models/head.py -> data",
+        "runs.py -> workflow",
         "train/runner.py -> evaluate",
+        "workflow/chain.py -> cli",
+        "workflow/serving.py -> serve",
     ]
 
 

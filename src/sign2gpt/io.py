@@ -58,6 +58,12 @@ def os_reason(exc: OSError) -> str:
     return reason[:1].lower() + reason[1:]
 
 
+def describe_os_error(exc: OSError) -> str:
+    """``<file>: <reason>`` of a failed system call, for the one line a user reads."""
+    where = exc.filename if exc.filename is not None else "a file"
+    return f"{where}: {os_reason(exc)}"
+
+
 def umask_mode() -> int:
     """The permission bits a new file gets from ``open``: 0o666 & ~umask.
 

@@ -10,6 +10,7 @@ import sys
 from sign2gpt import __version__
 from sign2gpt.cli._common import quiet_libraries
 from sign2gpt.errors import Sign2GPTError
+from sign2gpt.io import describe_os_error
 
 # The subcommand modules under sign2gpt.cli, each defining COMMANDS (sign2gpt.cli._common).
 # Listed in the order `--help` shows them.
@@ -77,18 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         # A file the command had to write or read failed at the system level (a full disk, a
         # folder turned read-only mid-run): one line naming it, never a traceback.
-        print(f"sign2gpt {args.command}: error: {_describe(exc)}", file=sys.stderr)
+        print(f"sign2gpt {args.command}: error: {describe_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"sign2gpt {args.command}: interrupted", file=sys.stderr)
         return 130
-
-
-def _describe(exc: OSError) -> str:
-    from sign2gpt.io import os_reason
-
-    where = exc.filename if exc.filename is not None else "a file"
-    return f"{where}: {os_reason(exc)}"
 
 
 if __name__ == "__main__":

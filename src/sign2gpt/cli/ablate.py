@@ -1,20 +1,22 @@
 """sign2gpt ablate: the paper's ablations as rows, each trained over several seeds, as one table.
 
-The loop runs the very subcommands a user runs (``pretrain``, ``extract-features``,
-``lm-pretrain``, ``train``, ``evaluate``), as ``sign2gpt demo`` does; the rows, their results
+The loop runs the very steps the subcommands run (``pretrain``, ``extract-features``,
+``lm-pretrain``, ``train``, ``evaluate``: :mod:`sign2gpt.workflow.steps`) through a
+:class:`~sign2gpt.workflow.chain.StepChain`, as ``sign2gpt demo`` does; the rows, their results
 and the table are :mod:`sign2gpt.metrics.ablation`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sign2gpt.cli._common import Command
 from sign2gpt.errors import Sign2GPTError
+from sign2gpt.runs import RunFolder
+from sign2gpt.workflow.chain import StepChain
 
 if TYPE_CHECKING:
     from sign2gpt.metrics.ablation import AblationRow, RowResult
@@ -88,38 +90,16 @@ def _demo_overrides(folder: Path) -> list[str]:
         "data.store": "store",
         "data.pseudo_glosses": "pseudo_glosses.json",
         "model.lm.pretrained": "lm",
-        "train.init_from": "pgp/best",
     }
-    missing = [str(folder / n) for n in names.values() if not (folder / n).exists()]
+    paths = {key: folder / name for key, name in names.items()}
+    paths["train.init_from"] = RunFolder(folder / "pgp").best
+    missing = [str(path) for path in paths.values() if not path.exists()]
     if missing:
         raise Sign2GPTError(f"{missing[0]}: not found (run `sign2gpt demo --out {folder}` first)")
-    out = [f"{key}={folder / name}" for key, name in names.items()]
+    out = [f"{key}={path}" for key, path in paths.items()]
     if (folder / "features").is_dir():
         out.append(f"data.features={folder / 'features'}")
     return out
-
-
-class Steps:
-    """Runs subcommands through the CLI, once per output: a step whose ``done`` file exists is
-    skipped. Records the time of each."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-
-    def __call__(self, title: str, argv: list[str], done: Path | None) -> float:
-        from sign2gpt.cli import main
-
-        if done is not None and done.exists():
-            print(f"== {title}: done already ({done})", flush=True)
-            return 0.0
-        print(f"== {title}: sign2gpt {' '.join(argv)}", flush=True)
-        start = time.perf_counter()
-        code = main(argv)
-        spent = time.perf_counter() - start
-        self.seconds[title] = spent
-        if code != 0:
-            raise Sign2GPTError(f"ablation step '{title}' failed (exit {code})")
-        return spent
 
 
 def run(args: argparse.Namespace) -> int:
@@ -145,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     seeds = [first + i for i in range(args.seeds)]
     out.mkdir(parents=True, exist_ok=True)
 
-    steps = Steps()
+    chain = StepChain("ablation")
     start = time.perf_counter()
     shared: dict[tuple[object, ...], RowResult] = {}
     results: list[RowResult] = []
@@ -160,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         result = RowResult(row, seeds=list(seeds))
         for seed in seeds:
-            metrics, spent = _run_row_seed(args, cfg.data.features, common, row, seed, out, steps)
+            metrics, spent = _run_row_seed(args, cfg.data.features, common, row, seed, out, chain)
             result.metrics.append(metrics)
             result.seconds += spent
         shared[row.identity()] = result
@@ -197,65 +177,79 @@ def _run_row_seed(
     row: AblationRow,
     seed: int,
     out: Path,
-    steps: Steps,
+    chain: StepChain,
 ) -> tuple[dict[str, float], float]:
     """Train and evaluate one row with one seed; its metrics and the seconds spent."""
-    spent = 0.0
+    from sign2gpt.workflow import steps
+
+    before = chain.spent
     row_args = [*common, *row.overrides]
     if row.lm_pretrain:  # a stand-in LM of its own (the demo's smaller-LM row), one for all seeds
         lm_dir = out / "lm" / row.name
         lm_args = [*row_args, *row.lm_pretrain, f"lm_pretrain.out_dir={lm_dir}"]
-        spent += steps(
-            f"{row.name}: lm-pretrain",
-            ["lm-pretrain", "--config", row.lm_config or args.config, *lm_args],
-            lm_dir / "config.json",
+        recipe = row.lm_config or args.config
+        chain.once(
+            f"{row.name}: lm-pretrain", lm_dir / "config.json", steps.pretrain_lm, recipe, lm_args
         )
         row_args.append(f"model.lm.pretrained={lm_dir}")
     seeded = [*row_args, f"train.seed={seed}"]
     if not row.pgp:
         stage2 = [*seeded, "train.init_from=", "data.features="]
     elif row.stage1 == "retrain" or args.stage1 == "per-seed":
-        key = row.name if row.stage1 == "retrain" else "base"
-        pgp_dir = out / "stage1" / key / f"seed{seed}"
-        stage1_args = [*common, *(row.overrides if row.stage1 == "retrain" else ())]
-        # stage 1 reads frames: the stage-2 recipe's cached features are not its input
-        stage1_args += ["data.features=", f"train.seed={seed}", f"train.out_dir={pgp_dir}"]
-        spent += steps(
-            f"{key} seed {seed}: pretrain",
-            ["pretrain", "--config", args.pretrain_config, *stage1_args],
-            pgp_dir / "DONE",
-        )
-        stage2 = [*seeded, f"train.init_from={pgp_dir / 'best'}"]
-        if features:
-            feature_dir = pgp_dir / "features"
-            spent += steps(
-                f"{key} seed {seed}: extract-features",
-                [
-                    "extract-features",
-                    "--checkpoint",
-                    str(pgp_dir / "best"),
-                    "--out",
-                    str(feature_dir),
-                ],
-                None,  # resumable by itself: what is stored already is skipped
-            )
-            stage2.append(f"data.features={feature_dir}")
+        stage2 = [*seeded, *_stage1(args, features, common, row, seed, out, chain)]
     else:
         stage2 = seeded  # the recipe's own stage 1 (and features)
-    run_dir = out / "runs" / row.name / f"seed{seed}"
-    spent += steps(
+    run = RunFolder(out / "runs" / row.name / f"seed{seed}")
+    chain.once(
         f"{row.name} seed {seed}: train",
-        ["train", "--config", args.config, *stage2, f"train.out_dir={run_dir}"],
-        run_dir / "DONE",
+        run.done,
+        steps.train_stage,
+        args.config,
+        [*stage2, f"train.out_dir={run.out_dir}"],
+        "translate",
     )
-    metrics_file = run_dir / "best" / "eval" / f"{args.split}_metrics.json"
-    spent += steps(
-        f"{row.name} seed {seed}: evaluate",
-        ["evaluate", "--checkpoint", str(run_dir / "best"), "--split", args.split],
-        metrics_file,
+    title = f"{row.name} seed {seed}: evaluate"
+    chain.once(title, run.scores(args.split), steps.evaluate_on_split, run.best, args.split)
+    result = run.read_scores(args.split)
+    metrics = {k: float(result[k]) for k in ("bleu1", "bleu2", "bleu3", "bleu4", "rouge_l")}
+    return metrics, chain.spent - before
+
+
+def _stage1(
+    args: argparse.Namespace,
+    features: str,
+    common: list[str],
+    row: AblationRow,
+    seed: int,
+    out: Path,
+    chain: StepChain,
+) -> list[str]:
+    """Stage 1 trained for this row and seed (with the row's change, or the reference's per
+    seed), and its features when the recipe trains on features; the stage-2 overrides that
+    start from it."""
+    from sign2gpt.workflow import steps
+
+    key = row.name if row.stage1 == "retrain" else "base"
+    pgp = RunFolder(out / "stage1" / key / f"seed{seed}")
+    stage1_args = [*common, *(row.overrides if row.stage1 == "retrain" else ())]
+    # stage 1 reads frames: the stage-2 recipe's cached features are not its input
+    stage1_args += ["data.features=", f"train.seed={seed}", f"train.out_dir={pgp.out_dir}"]
+    chain.once(
+        f"{key} seed {seed}: pretrain",
+        pgp.done,
+        steps.train_stage,
+        args.pretrain_config,
+        stage1_args,
+        "pgp",
     )
-    result = json.loads(metrics_file.read_text(encoding="utf-8"))
-    return {k: float(result[k]) for k in ("bleu1", "bleu2", "bleu3", "bleu4", "rouge_l")}, spent
+    overrides = [f"train.init_from={pgp.best}"]
+    if features:
+        feature_dir = pgp.out_dir / "features"
+        # resumable by itself: what is stored already is skipped
+        title = f"{key} seed {seed}: extract-features"
+        chain.run(title, steps.extract_sign_features, pgp.best, feature_dir)
+        overrides.append(f"data.features={feature_dir}")
+    return overrides
 
 
 COMMANDS = [Command(NAME, HELP, DESCRIPTION, add_arguments, run)]

@@ -10,12 +10,14 @@ import argparse
 import json
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sign2gpt.cli._common import Command
 from sign2gpt.config import Modality, TrainConfig
 from sign2gpt.errors import Sign2GPTError
+from sign2gpt.runs import RunFolder
+from sign2gpt.workflow.chain import StepChain
 
 NAME = "demo"
 HELP = "the embedded default: the whole method end to end on a synthetic corpus, offline"
@@ -131,20 +133,6 @@ def _config_dir(arg: str) -> Path:
     return path
 
 
-def _step(title: str, argv: list[str], timings: dict[str, float], done: Path | None) -> None:
-    from sign2gpt.cli import main
-
-    if done is not None and done.exists():
-        print(f"== {title}: done already ({done})")
-        return
-    print(f"== {title}: sign2gpt {' '.join(argv)}", flush=True)
-    start = time.perf_counter()
-    code = main(argv)
-    timings[title] = time.perf_counter() - start
-    if code != 0:
-        raise Sign2GPTError(f"step '{title}' failed (exit {code})")
-
-
 @dataclass(frozen=True)
 class StageTwoRun:
     """One stage-2 training run of the demo and where its test scores land."""
@@ -184,7 +172,7 @@ def plan_runs(
         name = f"{modality.value}: " + (
             "gloss-to-text ceiling, " if modality is Modality.GLOSS else ""
         )
-        init = f"train.init_from={pgp / 'best'}"
+        init = f"train.init_from={RunFolder(pgp).best}"
         features = out / f"features{suffix}" if stage2 == "features" else None
         if features is not None:
             recipe, extra = "translate_features.yaml", (init, f"data.features={features}")
@@ -240,12 +228,12 @@ def ceiling_shares(bleu4: list[tuple[StageTwoRun, float]]) -> list[str]:
     ]
 
 
-def _seconds_per_epoch(run_folder: Path) -> str:
+def _seconds_per_epoch(run: RunFolder) -> str:
     """Training seconds per epoch of a finished run (its DONE file; validation included)."""
+    done = run.record()
     try:
-        done = json.loads((run_folder / "DONE").read_text(encoding="utf-8"))
         return f"{done['seconds'] / max(int(done['epochs']), 1):.1f}"
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):
         return "?"
 
 
@@ -260,18 +248,52 @@ def _mean_row(label: str, scores: list[dict[str, float]]) -> list[str]:
     ]
 
 
-def run(args: argparse.Namespace) -> int:
-    from sign2gpt.config import load_config
-    from sign2gpt.metrics.tables import table
+@dataclass
+class Results:
+    """What the demo prints and writes to demo_summary.json, filled in run by run."""
 
-    out = Path(args.out)
-    default_dir = "configs/large" if args.preset == "large" else "configs/demo"
-    cfg_dir = _config_dir(args.config_dir or default_dir)
-    if args.seeds < 1:
-        raise Sign2GPTError("--seeds must be at least 1")
-    out.mkdir(parents=True, exist_ok=True)
+    rows: list[list[str]] = field(default_factory=list)
+    examples: list[dict[str, str]] = field(default_factory=list)
+    bleu4: list[tuple[StageTwoRun, float]] = field(default_factory=list)  # each stage-2 run's
+    localisation: list[list[str]] = field(default_factory=list)
+    settings: str = ""
+
+
+def _inputs(args: argparse.Namespace, chain: StepChain, cfg_dir: Path, out: Path) -> list[str]:
+    """Corpus, store, pseudo-glosses and stand-in LM (each skipped when there already); the
+    overrides that point every recipe at them."""
+    from sign2gpt.config import load_config
+    from sign2gpt.data.pose.store import PoseSource
+    from sign2gpt.synth import render_preview
+    from sign2gpt.workflow import steps
+
     corpus, store, pg = out / "corpus", out / "store", out / "pseudo_glosses.json"
     lm_dir = out / "lm"
+    manifest_file = corpus / "groundtruth" / "manifest.json"
+    chain.once(
+        "synth",
+        manifest_file,
+        steps.synth_corpus,
+        corpus,
+        preset=args.preset,
+        seed=args.seed,
+        workers=args.workers,
+    )
+    preview = out / "preview.png"
+    if not preview.is_file():
+        manifest = json.loads(manifest_file.read_text())
+        render_preview(corpus / manifest["example_clip"], preview)
+    print(f"preview of a training clip (what the model sees): {preview}")
+
+    modalities: list[Modality] = args.modality
+    data = load_config(cfg_dir / "base.yaml").data
+    where = ("phoenix14t", corpus, store, data, args.workers)
+    if any(not m.reads_keypoints or m.reads_frames for m in modalities):  # the frame store
+        chain.once("prepare", store / "DONE", steps.prepare_corpus, *where)
+    if any(m.reads_keypoints for m in modalities):
+        pose, done = PoseSource.parse("groundtruth"), store / "keypoints" / "DONE"
+        chain.once("prepare keypoints", done, steps.prepare_corpus, *where, pose=pose, frames=False)
+    chain.once("pseudo-gloss", pg, steps.make_pseudo_glosses, "phoenix14t", corpus, pg, "de")
     common = [
         f"data.root={corpus}",
         f"data.store={store}",
@@ -281,114 +303,133 @@ def run(args: argparse.Namespace) -> int:
     ]
     if args.preset == "tiny":
         common += ["train.epochs=1", "lm_pretrain.epochs=1"]
-    modalities: list[Modality] = args.modality
-    timings: dict[str, float] = {}
-    total_start = time.perf_counter()
-    synth_argv = ["synth", "--out", str(corpus), "--preset", args.preset, "--seed", str(args.seed)]
-    synth_argv += ["--workers", str(args.workers)]
-    _step("synth", synth_argv, timings, corpus / "groundtruth" / "manifest.json")
-    manifest = json.loads((corpus / "groundtruth" / "manifest.json").read_text())
-    preview = out / "preview.png"
-    if not preview.is_file():
-        from sign2gpt.synth import render_preview
-
-        render_preview(corpus / manifest["example_clip"], preview)
-    print(f"preview of a training clip (what the model sees): {preview}")
-
-    prep_argv = ["prepare", "--config", str(cfg_dir / "base.yaml"), "--dataset", "phoenix14t"]
-    prep_argv += ["--root", str(corpus), "--out", str(store), "--workers", str(args.workers)]
-    if any(not m.reads_keypoints or m.reads_frames for m in modalities):  # the frame store
-        _step("prepare", prep_argv, timings, store / "DONE")
-    if any(m.reads_keypoints for m in modalities):
-        pose_argv = [*prep_argv, "--pose", "groundtruth", "--no-frames"]
-        _step("prepare keypoints", pose_argv, timings, store / "keypoints" / "DONE")
-    pg_argv = ["pseudo-gloss", "--dataset", "phoenix14t", "--root", str(corpus), "--lang", "de"]
-    _step("pseudo-gloss", [*pg_argv, "--out", str(pg)], timings, pg)
-    lm_argv = ["lm-pretrain", "--config", str(cfg_dir / "lm.yaml"), *common]
-    _step("lm-pretrain", lm_argv, timings, lm_dir / "config.json")
-
-    first_seed = load_config(cfg_dir / "translate.yaml").train.seed
-    pgp_epochs = load_config(cfg_dir / "pretrain.yaml", common).train.epochs  # tiny: 1
-    plans = plan_runs(
-        out,
-        modalities,
-        args.stage2,
-        list(range(first_seed, first_seed + args.seeds)),
-        pgp_epochs if args.ablation else None,
+    chain.once(
+        "lm-pretrain", lm_dir / "config.json", steps.pretrain_lm, cfg_dir / "lm.yaml", common
     )
-    rows: list[list[str]] = []
-    examples: list[dict[str, str]] = []
-    bleu4: list[tuple[StageTwoRun, float]] = []  # every stage-2 run's test BLEU-4
-    localisation: list[list[str]] = []
-    settings = ""
-    for plan in plans:
-        m = plan.modality.value
-        inputs = [*common, *modality_overrides(plan.modality)]
-        pgp_argv = ["pretrain", "--config", str(cfg_dir / "pretrain.yaml"), *inputs]
-        _step(f"pretrain (PGP): {m}", [*pgp_argv, f"train.out_dir={plan.pgp}"], timings, None)
-        if plan.features is not None:
-            fx_argv = ["extract-features", "--checkpoint", str(plan.pgp / "best")]
-            _step(f"extract-features: {m}", [*fx_argv, "--out", str(plan.features)], timings, None)
-        seed_scores = []
-        for stage2 in plan.runs:
-            tr_argv = ["train", "--config", str(cfg_dir / stage2.recipe), *inputs]
-            tr_argv += [f"train.out_dir={stage2.folder}", *stage2.overrides]
-            _step(f"train: {stage2.label}", tr_argv, timings, None)
-            ev_argv = ["evaluate", "--checkpoint", str(stage2.folder / "best"), "--split", "test"]
-            _step(f"evaluate: {stage2.label}", ev_argv, timings, None)
-            metrics = json.loads((stage2.folder / "best/eval/test_metrics.json").read_text())
-            settings = metrics.get("settings", settings)
-            # the stage-1 epoch time stands beside the runs that start from stage 1
-            epoch = _seconds_per_epoch(plan.pgp) if stage2.main else "-"
-            rows.append([stage2.label, *(f"{metrics[k]:.2f}" for k in SCORES), epoch])
-            examples = examples or metrics.get("examples", [])
-            bleu4.append((stage2, float(metrics["bleu4"])))
-            if stage2.main:
-                seed_scores.append({k: float(metrics[k]) for k in SCORES})
-        if len(seed_scores) > 1:
-            rows.append(_mean_row(f"{m}: mean ± sd over {len(seed_scores)} seeds", seed_scores))
-        ev1 = ["evaluate", "--checkpoint", str(plan.pgp / "best"), "--split", "test"]
-        _step(f"evaluate: pseudo-glosses, {m}", [*ev1, "--heatmaps", "3"], timings, None)
-        pgp_metrics = json.loads((plan.pgp / "best/eval/test_metrics.json").read_text())
-        localisation.append(
-            [
-                m,
-                *(f"{pgp_metrics.get(k, 0.0):.2f}" for k in ("loc_precision", "loc_recall")),
-                f"{pgp_metrics.get('loc_f1', 0.0):.2f}",
-                f"{pgp_metrics['span_hit_rate']:.2f}" if "span_hit_rate" in pgp_metrics else "-",
-                ", ".join(pgp_metrics.get("heatmaps", [])[:1]),
-            ]
+    return common
+
+
+def _train_modality(
+    plan: ModalityRuns,
+    chain: StepChain,
+    cfg_dir: Path,
+    common: list[str],
+    results: Results,
+    verbose: bool,
+) -> None:
+    """Stage 1 of one modality, its stage-2 runs, their test scores and stage 1's
+    localisation, into ``results``."""
+    from sign2gpt.workflow import steps
+
+    m = plan.modality.value
+    inputs = [*common, *modality_overrides(plan.modality)]
+    pgp = RunFolder(plan.pgp)
+    chain.run(
+        f"pretrain (PGP): {m}",
+        steps.train_stage,
+        cfg_dir / "pretrain.yaml",
+        [*inputs, f"train.out_dir={plan.pgp}"],
+        "pgp",
+        verbose=verbose,
+    )
+    if plan.features is not None:
+        chain.run(f"extract-features: {m}", steps.extract_sign_features, pgp.best, plan.features)
+    seed_scores = []
+    for stage2 in plan.runs:
+        run = RunFolder(stage2.folder)
+        chain.run(
+            f"train: {stage2.label}",
+            steps.train_stage,
+            cfg_dir / stage2.recipe,
+            [*inputs, f"train.out_dir={stage2.folder}", *stage2.overrides],
+            "translate",
+            verbose=verbose,
         )
-    total = time.perf_counter() - total_start
+        chain.run(f"evaluate: {stage2.label}", steps.evaluate_on_split, run.best, "test")
+        metrics = run.read_scores("test")
+        results.settings = metrics.get("settings", results.settings)
+        # the stage-1 epoch time stands beside the runs that start from stage 1
+        epoch = _seconds_per_epoch(pgp) if stage2.main else "-"
+        results.rows.append([stage2.label, *(f"{metrics[k]:.2f}" for k in SCORES), epoch])
+        results.examples = results.examples or metrics.get("examples", [])
+        results.bleu4.append((stage2, float(metrics["bleu4"])))
+        if stage2.main:
+            seed_scores.append({k: float(metrics[k]) for k in SCORES})
+    if len(seed_scores) > 1:
+        results.rows.append(_mean_row(f"{m}: mean ± sd over {len(seed_scores)} seeds", seed_scores))
+    title = f"evaluate: pseudo-glosses, {m}"
+    chain.run(title, steps.evaluate_on_split, pgp.best, "test", heatmaps=3)
+    pgp_metrics = pgp.read_scores("test")
+    results.localisation.append(
+        [
+            m,
+            *(f"{pgp_metrics.get(k, 0.0):.2f}" for k in ("loc_precision", "loc_recall")),
+            f"{pgp_metrics.get('loc_f1', 0.0):.2f}",
+            f"{pgp_metrics['span_hit_rate']:.2f}" if "span_hit_rate" in pgp_metrics else "-",
+            ", ".join(pgp_metrics.get("heatmaps", [])[:1]),
+        ]
+    )
+
+
+def _report(results: Results, timings: dict[str, float], total: float, out: Path) -> None:
+    """The tables, examples and timings printed at the end, and demo_summary.json."""
+    from sign2gpt.metrics.tables import table
 
     print("\n== Results on the synthetic test split")
     header = ["model", "BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "ROUGE-L", "stage-1 s/epoch"]
-    print(table(header, rows))
-    print(f"scoring: {settings}")
-    shares = ceiling_shares(bleu4)
+    print(table(header, results.rows))
+    print(f"scoring: {results.settings}")
+    shares = ceiling_shares(results.bleu4)
     if shares:
         print("\nvideo to text against the gloss-to-text ceiling (test BLEU-4):")
         print("\n".join(f"  {line}" for line in shares))
     print("\nexamples (reference / hypothesis):")
-    for ex in examples[:5]:
+    for ex in results.examples[:5]:
         print(f"  ref: {ex['reference']}\n  hyp: {ex['hypothesis']}")
     print("\npseudo-gloss localisation of stage 1 (E > 0.2):")
     loc_header = ["input", "precision", "recall", "F1", "peak in true span", "a heatmap"]
-    print(table(loc_header, localisation))
+    print(table(loc_header, results.localisation))
     print("\ntime per step (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
     print(f"total: {total:.0f} s")
     summary = {
-        "results": rows,
-        "localisation": localisation,
+        "results": results.rows,
+        "localisation": results.localisation,
         "ceiling_shares": shares,
         "timings_s": timings,
         "total_s": total,
     }
     (out / "demo_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sign2gpt.config import load_config
+
+    out = Path(args.out)
+    default_dir = "configs/large" if args.preset == "large" else "configs/demo"
+    cfg_dir = _config_dir(args.config_dir or default_dir)
+    if args.seeds < 1:
+        raise Sign2GPTError("--seeds must be at least 1")
+    out.mkdir(parents=True, exist_ok=True)
+    chain = StepChain("demo")
+    total_start = time.perf_counter()
+    common = _inputs(args, chain, cfg_dir, out)
+    first_seed = load_config(cfg_dir / "translate.yaml").train.seed
+    pgp_epochs = load_config(cfg_dir / "pretrain.yaml", common).train.epochs  # tiny: 1
+    plans = plan_runs(
+        out,
+        args.modality,
+        args.stage2,
+        list(range(first_seed, first_seed + args.seeds)),
+        pgp_epochs if args.ablation else None,
+    )
+    results = Results()
+    for plan in plans:
+        _train_modality(plan, chain, cfg_dir, common, results, args.verbose)
+    _report(results, chain.seconds, time.perf_counter() - total_start, out)
     first = plans[0]
     print(
-        f"\nserve it: sign2gpt serve --checkpoint {first.runs[0].folder / 'best'} "
-        f"--heatmap-checkpoint {first.pgp / 'best'}"
+        f"\nserve it: sign2gpt serve --checkpoint {RunFolder(first.runs[0].folder).best} "
+        f"--heatmap-checkpoint {RunFolder(first.pgp).best}"
     )
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import textwrap
+from pathlib import Path
 
 from sign2gpt.cli._common import Command
 from sign2gpt.metrics.thresholds import LOCALISATION_THRESHOLD, PREDICT_THRESHOLD
@@ -50,13 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sign2gpt.evaluate.runner import evaluate_checkpoint
-    from sign2gpt.metrics.tables import format_metrics
+    from sign2gpt.workflow.steps import evaluate_on_split
 
-    result = evaluate_checkpoint(
-        args.checkpoint,
+    evaluate_on_split(
+        Path(args.checkpoint),
         split=args.split,
-        out_dir=args.out,
+        out=Path(args.out) if args.out else None,
         store=args.store,
         batch_size=args.batch_size,
         num_beams=args.num_beams,
@@ -64,12 +64,6 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         bleurt=args.bleurt,
     )
-    print(f"loaded {args.checkpoint} in {result['load_seconds']:.1f} s")
-    print(format_metrics(result))
-    if args.out is None:
-        print(f"written to {args.checkpoint}/eval/")
-    else:
-        print(f"written to {args.out}/")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from sign2gpt.cli._common import Command
 
@@ -31,20 +32,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sign2gpt.infer.features import extract_features
+    from sign2gpt.workflow.steps import extract_sign_features
 
-    counts = extract_features(
-        args.checkpoint,
-        args.out,
+    extract_sign_features(
+        Path(args.checkpoint),
+        Path(args.out),
         views=args.views,
         splits=tuple(s.strip() for s in args.splits.split(",") if s.strip()),
         store=args.store,
         batch_size=args.batch_size,
         device=args.device,
     )
-    for key, n in counts.items():
-        print(f"{key}: {n} clip views extracted")
-    print(f"feature store: {args.out}")
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sign2gpt.cli._common import Command, add_config_arguments, config_from_args
+from sign2gpt.cli._common import Command, add_config_arguments
 
 NAME = "lm-pretrain"
 HELP = "train the offline stand-in LM (tokenizer + small XGLM) on the corpus's sentences"
@@ -29,19 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sign2gpt.train.lm_pretrain import run_lm_pretrain
+    from sign2gpt.workflow.steps import pretrain_lm
 
-    report = run_lm_pretrain(config_from_args(args))
-    dev = report["dev_perplexity"]
-    dev_text = f", dev {dev:.2f} (untrained {report['initial_dev_perplexity']:.1f})" if dev else ""
-    print(
-        f"language model: {report['out_dir']}\n"
-        f"  {report['parameters']:,} parameters, {report['tokenizer']} tokenizer of "
-        f"{report['vocab_size']} tokens, {report['train_sentences']} sentences, "
-        f"{report['epochs']} epochs in {report['train_time_s']:.1f} s\n"
-        f"  perplexity: train {report['train_perplexity']:.2f} "
-        f"(untrained {report['initial_train_perplexity']:.1f}){dev_text}"
-    )
+    pretrain_lm(args.config, args.overrides)
     return 0
 
 

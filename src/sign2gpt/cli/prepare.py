@@ -99,38 +99,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+    from pathlib import Path
+
     from sign2gpt.config import Config, load_config
-    from sign2gpt.data.pose.store import PoseSource, prepare_keypoints
-    from sign2gpt.data.prepare import corpus_records, prepare_store
+    from sign2gpt.data.pose.store import PoseSource
     from sign2gpt.errors import Sign2GPTError
+    from sign2gpt.workflow.steps import prepare_corpus
 
     cfg = load_config(args.config) if args.config else Config()
     dataset = args.dataset or (cfg.data.dataset if args.config else None)
     root = args.root or (cfg.data.root if args.config else None)
     if not dataset or not root:
         raise Sign2GPTError("--dataset and --root are needed (or a --config that names them)")
-    if args.no_frames and not args.pose:
-        raise Sign2GPTError("--no-frames stores keypoints only: give --pose SOURCE too")
-    source = PoseSource.parse(args.pose) if args.pose else None
-    records = corpus_records(dataset, root)
-    if not args.no_frames:
-        summary = prepare_store(
-            records,
-            args.out,
-            args.size or cfg.data.store_size,
-            args.quality,
-            args.workers,
-            dataset,
-            str(root),
-            not args.quiet,
-            max_pixels=args.max_pixels or cfg.data.max_pixels,
-            max_frame_bytes=args.max_frame_bytes or cfg.data.max_frame_bytes,
-        )
-        print(summary.format())
-    if source is not None:
-        workers = args.workers if source.describe() != "estimate" else 1  # one estimator
-        keypoints = prepare_keypoints(records, args.out, source, root, workers, not args.quiet)
-        print(keypoints.format())
+    data = replace(
+        cfg.data,
+        store_size=args.size or cfg.data.store_size,
+        max_pixels=args.max_pixels or cfg.data.max_pixels,
+        max_frame_bytes=args.max_frame_bytes or cfg.data.max_frame_bytes,
+    )
+    prepare_corpus(
+        dataset,
+        root,
+        Path(args.out),
+        data,
+        args.workers,
+        quality=args.quality,
+        pose=PoseSource.parse(args.pose) if args.pose else None,
+        frames=not args.no_frames,
+        progress=not args.quiet,
+    )
     return 0
 
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import textwrap
-import time
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sign2gpt.cli._common import Command
 from sign2gpt.config import PseudoGlossConfig
+
+if TYPE_CHECKING:
+    from sign2gpt.config import Config
 
 NAME = "pseudo-gloss"
 HELP = "make the pseudo-glosses of a corpus (or show those of one sentence)"
@@ -75,40 +80,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def _settings(args: argparse.Namespace, cfg: Config) -> PseudoGlossConfig:
+    """The recipe's pseudo_gloss settings with what the command line changes."""
+    given = {
+        "backend": args.backend,
+        "spacy_model": args.spacy_model,
+        "pos": [p for p in args.pos.split(",") if p.strip()] if args.pos else None,
+        "max_sentence_fraction": args.max_sentence_fraction,
+    }
+    return replace(cfg.pseudo_gloss, **{k: v for k, v in given.items() if v is not None})
+
+
 def run(args: argparse.Namespace) -> int:
     from sign2gpt.config import Config, load_config
     from sign2gpt.errors import Sign2GPTError
-    from sign2gpt.text.pseudo_gloss import (
-        DATASET_LANG,
-        PseudoGlossVocab,
-        build_from_dataset,
-        explain,
-        format_explanation,
-        format_summary,
-    )
+    from sign2gpt.text.pseudo_gloss import DATASET_LANG, explain_sentence, format_explanation
+    from sign2gpt.workflow.steps import make_pseudo_glosses
 
     cfg = load_config(args.config) if args.config else Config()
-    pg = cfg.pseudo_gloss
-    if args.backend:
-        pg.backend = args.backend
-    if args.spacy_model:
-        pg.spacy_model = args.spacy_model
-    if args.pos:
-        pg.pos = [p for p in args.pos.split(",") if p.strip()]
-    if args.max_sentence_fraction is not None:
-        pg.max_sentence_fraction = args.max_sentence_fraction
-
+    settings = _settings(args, cfg)
     if args.show is not None:
-        vocab, lang = None, args.lang or (cfg.data.lang if args.config else "de")
-        if args.vocab:
-            vocab = PseudoGlossVocab.load(args.vocab)
-            lang, pg.backend, pg.pos = vocab.lang, vocab.backend.get("name", "auto"), vocab.pos
-            if pg.backend == "spacy":
-                pg.spacy_model = vocab.backend.get("model", "")
-        rows = explain(
-            args.show, pg.backend, pg.pos, lang=lang, vocab=vocab, spacy_model=pg.spacy_model
-        )
-        print(format_explanation(rows))
+        lang = args.lang or (cfg.data.lang if args.config else "de")
+        vocab = Path(args.vocab) if args.vocab else None
+        print(format_explanation(explain_sentence(args.show, settings, lang, vocab)))
         return 0
 
     dataset = args.dataset or (cfg.data.dataset if args.config else None)
@@ -118,12 +112,7 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         raise Sign2GPTError(f"{', '.join(missing)} needed (or --show SENTENCE for one sentence)")
     lang = args.lang or (cfg.data.lang if args.config else DATASET_LANG.get(dataset))
-    start = time.perf_counter()
-    vocab = build_from_dataset(dataset, root, lang, pg, progress=not args.no_progress)
-    vocab.save(out)
-    print(format_summary(vocab))
-    seconds = time.perf_counter() - start
-    print(f"wrote {out} ({len(vocab.clips)} clips) in {seconds:.1f} s")
+    make_pseudo_glosses(dataset, root, Path(out), lang, settings, progress=not args.no_progress)
     return 0
 
 

@@ -4,7 +4,6 @@ corpus's statistics, or draw a contact sheet of one clip."""
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 from sign2gpt.cli._common import Command
@@ -96,8 +95,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sign2gpt.errors import Sign2GPTError
-    from sign2gpt.synth import generate_corpus, render_preview
+    from sign2gpt.synth import render_preview
+    from sign2gpt.synth.sentences import SentenceFile
     from sign2gpt.synth.stats import corpus_stats, format_stats
+    from sign2gpt.workflow.steps import synth_corpus
 
     if args.stats:
         print(format_stats(corpus_stats(Path(args.stats), args.format, progress=True)))
@@ -110,71 +111,23 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if (args.split_file or args.split_ratios) and not args.sentences:
         raise Sign2GPTError("--split-file and --split-ratios go with --sentences FILE")
-    t0 = time.perf_counter()
+    sentences = None
     if args.sentences:
-        m = _render_sentences(args)
-    else:
-        m = generate_corpus(
-            Path(args.out),
-            preset=args.preset,
-            fmt=args.format or "phoenix14t",
-            seed=args.seed,
-            signer_independent=args.signer_independent,
-            workers=args.workers,
-            overwrite=args.overwrite,
-        )
-    dt = time.perf_counter() - t0
-    c, f = m["counts"], m["frames"]
-    print(
-        f"{m['format']} corpus in {args.out}: train {c['train']}, dev {c['dev']}, "
-        f"test {c['test']} clips; {f['total']} frames of {m['frame_size'][0]}x"
-        f"{m['frame_size'][1]} ({f['truncated']} truncated, {f['empty']} empty: "
-        f"{100 * m['bad_frame_share']:.2f} %); {m['glosses']} glosses, {m['word_forms']} "
-        f"word forms; {len(m['signers'])} signers"
-        + (f", held out: {', '.join(m['held_out_signers'])}" if m["held_out_signers"] else "")
-    )
-    print(
-        f"rendered in {dt:.1f} s with {args.workers} worker(s); ground truth in "
-        f"{Path(args.out) / 'groundtruth'}"
-    )
-    if args.stats is not None:
-        print(format_stats(corpus_stats(Path(args.out), m["format"], progress=True)))
-    return 0
-
-
-def _render_sentences(args: argparse.Namespace) -> dict:
-    from sign2gpt.errors import Sign2GPTError
-    from sign2gpt.synth.sentences import (
-        LANG_FORMAT,
-        PHOENIX_RATIOS,
-        generate_from_sentences,
-        parse_ratios,
-        read_sentences,
-        read_split_file,
-    )
-
-    if args.format and args.format != LANG_FORMAT[args.lang]:
-        raise Sign2GPTError(
-            f"--sentences in {args.lang} are written in the {LANG_FORMAT[args.lang]} layout, "
-            f"not {args.format}"
-        )
-    if args.split_file and args.split_ratios:
-        raise Sign2GPTError("give --split-file or --split-ratios, not both")
-    sentences = read_sentences(args.sentences, args.lang)
-    splits = read_split_file(args.split_file, len(sentences)) if args.split_file else None
-    ratios = parse_ratios(args.split_ratios) if args.split_ratios else PHOENIX_RATIOS
-    return generate_from_sentences(
-        sentences,
+        split_file = Path(args.split_file) if args.split_file else None
+        sentences = SentenceFile(Path(args.sentences), args.lang, split_file, args.split_ratios)
+    manifest = synth_corpus(
         Path(args.out),
-        args.lang,
-        splits=splits,
-        ratios=ratios,
+        preset=args.preset,
+        fmt=args.format,
         seed=args.seed,
         signer_independent=args.signer_independent,
         workers=args.workers,
         overwrite=args.overwrite,
-        source=Path(args.sentences).name,
+        sentences=sentences,
     )
+    if args.stats is not None:
+        print(format_stats(corpus_stats(Path(args.out), manifest["format"], progress=True)))
+    return 0
 
 
 COMMANDS = [Command(NAME, HELP, DESCRIPTION, add_arguments, run)]

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import textwrap
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from sign2gpt.cli._common import Command, add_config_arguments, config_from_args
+from sign2gpt.cli._common import Command, add_config_arguments
 from sign2gpt.train.selection import PGP_SELECTION, TRANSLATION_SELECTION
+
+if TYPE_CHECKING:
+    from sign2gpt.workflow.steps import Stage
 
 RERUN = """\
 Writes train.out_dir/{config.yaml, checkpoints/last.ckpt, best/, logs/, DONE}. Run the same
@@ -78,17 +83,11 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _runner(stage: str, what: str):
+def _runner(stage: Stage) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        from lightning.pytorch.utilities import rank_zero_only
+        from sign2gpt.workflow.steps import train_stage
 
-        from sign2gpt.train.runner import run_training
-
-        cfg = config_from_args(args)
-        cfg.train.stage = stage  # type: ignore[assignment]  # the command names the stage
-        best = run_training(cfg, resume=args.resume, verbose=args.verbose)
-        if rank_zero_only.rank == 0:  # one line, not one per process
-            print(f"best {what} checkpoint: {best}")
+        train_stage(args.config, args.overrides, stage, resume=args.resume, verbose=args.verbose)
         return 0
 
     return run
@@ -100,13 +99,13 @@ COMMANDS = [
         "stage 1: pseudo-gloss pretraining of the sign model (spatial backbone + encoder)",
         PRETRAIN,
         _add_arguments,
-        _runner("pgp", "stage-1"),
+        _runner("pgp"),
     ),
     Command(
         "train",
         "stage 2: translation with the frozen LM (from a stage-1 checkpoint or from scratch)",
         TRAIN,
         _add_arguments,
-        _runner("translate", "translation"),
+        _runner("translate"),
     ),
 ]

@@ -13,16 +13,11 @@ over a quarter of the bytes of a float frame. Every step rounds to uint8 as albu
 on uint8 images (OpenCV and lookup tables), so the values are those of the authors' pipeline up
 to that rounding.
 
-Speed (one core of the 2-core test VM, 224x224 output from 256x256; the component table of
-``benchmarks/data_throughput.py`` measures the whole transform): without rotation (70 % of
-clips) the geometry is a crop view plus one ``cv2.resize`` per frame (0.10 ms, against about
-0.12 ms for the former antialiased torch resize of a chunk); with rotation, one ``cv2.warpAffine``
-per frame that does rotation, crop, resize and flip at once (about 0.18 ms, against 1.05 ms
-for the former float ``grid_sample``), on a 4-channel copy of the frame: OpenCV's vectorised
-bilinear path is for 1 or 4 channels, a 3-channel frame takes 0.42 ms. Colour jitter and
-grayscale are a few OpenCV calls over all frames of a chunk at once (``cv2.LUT``,
-``cv2.addWeighted``, ``cv2.cvtColor``; 0.45 ms per frame for all four jitter steps, 0.20 ms of
-it the hue, against 1.3 ms in float; grayscale 0.03 ms).
+Speed: the geometry is one OpenCV call per frame (a crop view and ``cv2.resize``, or with
+rotation one ``cv2.warpAffine`` on a 4-channel copy, as OpenCV's vectorised bilinear path is for
+1 or 4 channels); colour jitter and grayscale are a few OpenCV calls over all frames of a chunk
+at once (``cv2.LUT``, ``cv2.addWeighted``, ``cv2.cvtColor``). Each is several times faster
+than the float torch versions it replaced: benchmarks/RESULTS.md#data-throughput.
 Crops are drawn on a virtual ``store_size`` square and applied as fractions of the frame, so a
 clip read straight from 210x260 folders gets the same crops as one read from the 256x256 store.
 """
@@ -155,7 +150,8 @@ def _warp_matrix(p: ClipAugment, height: int, width: int, size: int) -> np.ndarr
 def _rotate_into(x: np.ndarray, p: ClipAugment, border: str, out: np.ndarray) -> None:
     """Rotation + crop + resize + flip of (T, H, W, 3) frames into ``out`` (T, S, S, 3): one
     bilinear ``warpAffine`` per frame (OpenCV's fixed-point bilinear on uint8, as
-    albumentations), on a 4-channel copy: 2.3x faster than on 3 channels, same values."""
+    albumentations), on a 4-channel copy: faster than on 3 channels, same values
+    (benchmarks/RESULTS.md#data-throughput)."""
     t, height, width, _ = x.shape
     size = out.shape[1]
     m = _warp_matrix(p, height, width, size)

@@ -32,6 +32,7 @@ from sign2gpt.metrics.translation import collapse_warning, full_report
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.translation_model import TranslationModel
 from sign2gpt.pipeline import Batch, Pipeline
+from sign2gpt.runs import eval_folder, scores_file
 
 
 def evaluate_checkpoint(
@@ -45,9 +46,10 @@ def evaluate_checkpoint(
     device: str = "cpu",
     bleurt: str | None = None,
 ) -> dict[str, Any]:
-    """Score ``checkpoint`` on ``split``; writes ``<out>/<split>_metrics.json`` and the files
-    of its stage, returns the metrics (with ``load_seconds``: how long loading took). Stage 2
-    also scores every BLEU convention with its sacreBLEU signature, and BLEURT with the local
+    """Score ``checkpoint`` on ``split``; writes :func:`sign2gpt.runs.scores_file` into
+    ``out_dir`` (default: :func:`sign2gpt.runs.eval_folder` of the checkpoint) and the files of
+    its stage, returns the metrics (with ``load_seconds``: how long loading took). Stage 2 also
+    scores every BLEU convention with its sacreBLEU signature, and BLEURT with the local
     checkpoint folder ``bleurt`` when a BLEURT package is installed."""
     checkpoint = Path(checkpoint)
     pipeline = Pipeline.from_checkpoint(checkpoint, device=device)
@@ -55,7 +57,9 @@ def evaluate_checkpoint(
         pipeline.cfg.data.store = store
     if not pipeline.cfg.data.store and not pipeline.cfg.data.features:
         raise Sign2GPTError(f"{checkpoint}: config names no prepared store; pass --store")
-    out = writable_folder(Path(out_dir) if out_dir else checkpoint / "eval", what="output folder")
+    out = writable_folder(
+        Path(out_dir) if out_dir else eval_folder(checkpoint), what="output folder"
+    )
     batch_size = batch_size or pipeline.cfg.data.eval_batch_size
     model = pipeline.model
     if isinstance(model, PGPModel):
@@ -67,7 +71,7 @@ def evaluate_checkpoint(
         raise TypeError(type(model).__name__)
     result["load_seconds"] = round(pipeline.load_seconds, 2)
     result["input"] = model.sign.modality.value
-    (out / f"{split}_metrics.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    scores_file(out, split).write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     return result
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from sign2gpt.errors import DataError
+from sign2gpt.runs import RunFolder
 
 GATES_FILE = "gates.csv"  # written by sign2gpt.train.gates.GateLog
 _VERSION = re.compile(r"^version_(\d+)$")
@@ -41,7 +42,7 @@ class Series:
 
 def metric_files(run_dir: str | Path) -> list[Path]:
     """The run's ``metrics.csv`` files in the order of its starts (version_0, version_1 ...)."""
-    root = Path(run_dir) / "logs" / "csv"
+    root = RunFolder(Path(run_dir)).logs / "csv"
     found = []
     if root.is_dir():
         for child in root.iterdir():
@@ -56,8 +57,8 @@ def read_metrics(run_dir: str | Path) -> dict[str, Series]:
     files = metric_files(run_dir)
     if not files:
         raise DataError(
-            f"{Path(run_dir) / 'logs' / 'csv'}: no version_N/metrics.csv (not a training run "
-            "folder, or it has not logged yet)"
+            f"{RunFolder(Path(run_dir)).logs / 'csv'}: no version_N/metrics.csv (not a training "
+            "run folder, or it has not logged yet)"
         )
     series: dict[str, Series] = {}
     for path in files:
@@ -114,7 +115,7 @@ class GateHistory:
 
 def read_gates(run_dir: str | Path) -> GateHistory | None:
     """``logs/gates.csv`` of a stage-2 run; None when the run has none (stage 1)."""
-    path = Path(run_dir) / "logs" / GATES_FILE
+    path = RunFolder(Path(run_dir)).logs / GATES_FILE
     if not path.is_file():
         return None
     with path.open(newline="", encoding="utf-8") as f:

@@ -17,22 +17,11 @@ the group features concatenated, then Linear + BatchNorm1d.
   hand, so both hands train the same weights, and mirroring the input swaps the two hands'
   features exactly (tested).
 
-Why this design, from ``benchmarks/pose_encoder.py`` (one run, 2 training seeds; toy task:
-which sign a frame shows, from the synthetic corpus's ground-truth keypoints with training
-augmentation; speed on the 178-point reduced MediaPipe layout, 1024 frames, 2 CPU threads):
-
-==========================================  ========  =================  =========  =========
-encoder                                     dev acc   acc, 20 % dropped  params     ms / 1024
-==========================================  ========  =================  =========  =========
-one MLP over all points                     0.976     0.855              335,360    5.5
-graph convolution (ST-GCN spatial part)     0.955     0.724              2,919,072  79.7
-grouped MLP, global coordinates             0.983     0.871              398,592    10.2
-grouped MLP, local hands/face, shared hands 0.979     0.902              374,400    11.5
-==========================================  ========  =================  =========  =========
-
-On clean points the MLPs tie; with missing points, which real detections have plenty of, the
-grouped MLP with local parts and shared hands holds up best, at a cost negligible next to the
-RGB backbone.
+Why this design (``benchmarks/pose_encoder.py``; the table is in
+docs/pose.md#pose-encoder): on clean points an MLP over all points and the grouped MLPs tie, a
+graph convolution is slower and no better; with missing points, which real detections have
+plenty of, the grouped MLP with local parts and shared hands holds up best, at a cost
+negligible next to the RGB backbone.
 
 Also here: :class:`RGBPoseFusion`, the ``rgb+pose`` combiner of the two per-frame features.
 """

@@ -35,3 +35,17 @@ def generate_corpus(
     return generate_grammar_corpus(
         out, preset, fmt, seed, signer_independent, workers, overwrite, progress
     )
+
+
+def describe_corpus(manifest: dict, out: Path | str) -> str:
+    """One line of a rendered corpus: clips per split, frames, bad frames, glosses, signers."""
+    m, c, f = manifest, manifest["counts"], manifest["frames"]
+    held_out = m["held_out_signers"]
+    return (
+        f"{m['format']} corpus in {out}: train {c['train']}, dev {c['dev']}, "
+        f"test {c['test']} clips; {f['total']} frames of {m['frame_size'][0]}x"
+        f"{m['frame_size'][1]} ({f['truncated']} truncated, {f['empty']} empty: "
+        f"{100 * m['bad_frame_share']:.2f} %); {m['glosses']} glosses, {m['word_forms']} "
+        f"word forms; {len(m['signers'])} signers"
+        + (f", held out: {', '.join(held_out)}" if held_out else "")
+    )

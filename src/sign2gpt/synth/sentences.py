@@ -20,6 +20,7 @@ import hashlib
 import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from sign2gpt.data.records import normalise_split
@@ -226,6 +227,52 @@ def generate_from_sentences(
         else {"ratios": list(ratios), "seed": seed},
     }
     return render_and_write(plan, lexicon, info, workers, progress, extra)
+
+
+@dataclass(frozen=True)
+class SentenceFile:
+    """A user's sentences to render (``sign2gpt synth --sentences``): UTF-8, one per line, in
+    ``lang``; their splits from ``split_file`` (one train/dev/test per line) or ``split_ratios``
+    (``"8,1,1"``; default Phoenix14T's)."""
+
+    path: Path
+    lang: str = "de"
+    split_file: Path | None = None
+    split_ratios: str | None = None
+
+
+def generate_from_file(
+    source: SentenceFile,
+    out: Path | str,
+    fmt: str | None = None,
+    seed: int = 0,
+    signer_independent: bool = False,
+    workers: int = 2,
+    overwrite: bool = False,
+) -> dict:
+    """:func:`generate_from_sentences` of the sentences in ``source``; returns the manifest."""
+    layout = LANG_FORMAT.get(source.lang)
+    if fmt and layout and fmt != layout:
+        raise DataError(
+            f"--sentences in {source.lang} are written in the {layout} layout, not {fmt}"
+        )
+    if source.split_file and source.split_ratios:
+        raise DataError("give --split-file or --split-ratios, not both")
+    sentences = read_sentences(source.path, source.lang)
+    splits = read_split_file(source.split_file, len(sentences)) if source.split_file else None
+    ratios = parse_ratios(source.split_ratios) if source.split_ratios else PHOENIX_RATIOS
+    return generate_from_sentences(
+        sentences,
+        out,
+        source.lang,
+        splits=splits,
+        ratios=ratios,
+        seed=seed,
+        signer_independent=signer_independent,
+        workers=workers,
+        overwrite=overwrite,
+        source=source.path.name,
+    )
 
 
 def corpus_lexicon(utterances: Sequence[Utterance], lang: str) -> dict[str, Sign]:

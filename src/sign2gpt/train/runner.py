@@ -1,12 +1,6 @@
 """One training stage: recipe -> pipeline, Lightning trainer -> checkpoint folder.
 
-Layout of ``train.out_dir``::
-
-    config.yaml          the resolved config of this run
-    checkpoints/         last.ckpt: trainable weights + optimiser + loop state, to resume
-    best/                the best model by the dev metric, as a self-describing folder
-    logs/                csv/version_N/metrics.csv and tensorboard/version_N/, one per start
-    DONE                 written when the run finished (JSON: the best dev metric, epochs, steps)
+``train.out_dir`` is a run folder (:mod:`sign2gpt.runs` has its layout).
 
 What a re-run does:
 - a finished run (``DONE``) is left as it is and says so, unless asked to continue
@@ -25,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import pickle
-import shutil
 import sys
 import time
 import warnings
@@ -51,6 +44,7 @@ from sign2gpt.data.loader import release_free_memory
 from sign2gpt.errors import CheckpointError, Sign2GPTError
 from sign2gpt.io import writable_folder
 from sign2gpt.models.checkpoint import METRICS_FILE
+from sign2gpt.runs import RunFolder
 from sign2gpt.train.datamodule import SignDataModule
 from sign2gpt.train.factory import pipeline_for_training
 from sign2gpt.train.gates import GATES_FILE, GateLog
@@ -58,8 +52,6 @@ from sign2gpt.train.modules import StageModule, lightning_module
 
 log = logging.getLogger(__name__)
 
-DONE = "DONE"
-LAST = "last.ckpt"
 Resume = Literal["auto", "continue", "overwrite"]
 
 
@@ -113,47 +105,6 @@ def check_devices(cfg: Config) -> None:
             "train.strategy=fsdp needs CUDA GPUs (none here, or train.accelerator=cpu): use "
             "train.strategy=ddp or auto"
         )
-
-
-class RunFolder:
-    """The files of one run folder and what they say about its state."""
-
-    def __init__(self, out_dir: Path) -> None:
-        self.out_dir = out_dir
-        self.checkpoints = out_dir / "checkpoints"
-        self.last = self.checkpoints / LAST
-        self.best = out_dir / "best"
-        self.done = out_dir / DONE
-
-    @property
-    def finished(self) -> bool:
-        return self.done.is_file()
-
-    def summary(self) -> str:
-        try:
-            info = json.loads(self.done.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return ""
-        text = ", ".join(f"{k} {v}" for k, v in info.items() if k != "warnings")
-        warnings = info.get("warnings") or []
-        return text + "".join(f"; warning: {w}" for w in warnings)
-
-    def clear(self) -> None:
-        """Everything a run writes (``--overwrite``)."""
-        for path in (self.checkpoints, self.best, self.out_dir / "logs"):
-            shutil.rmtree(path, ignore_errors=True)
-        for path in (self.done, self.out_dir / "config.yaml"):
-            path.unlink(missing_ok=True)
-
-    def drop_stale(self) -> bool:
-        """A run that stopped before its first checkpoint: drop what it left that a new start
-        would mistake for its own (best/, stray checkpoints). True when there was any."""
-        stale = self.best.is_dir() or (
-            self.checkpoints.is_dir() and any(self.checkpoints.iterdir())
-        )
-        shutil.rmtree(self.best, ignore_errors=True)
-        shutil.rmtree(self.checkpoints, ignore_errors=True)
-        return stale
 
 
 class EpochLines(Callback):
@@ -243,8 +194,8 @@ def make_trainer(
     release = [ReleaseMemory(every)] if every else []
     # A new version_N folder per (re)start: a resumed run never overwrites the earlier logs.
     loggers = [
-        CSVLogger(out_dir / "logs", name="csv"),
-        TensorBoardLogger(out_dir / "logs", name="tensorboard"),
+        CSVLogger(folder.logs, name="csv"),
+        TensorBoardLogger(folder.logs, name="tensorboard"),
     ]
     return L.Trainer(
         accelerator=train.accelerator,
@@ -264,7 +215,7 @@ def make_trainer(
             LearningRateMonitor("step"),
             TQDMProgressBar(refresh_rate=5) if sys.stderr.isatty() else EpochLines(),
             # stage 2: how the zero-initialised gates open (logs/gates.csv, `sign2gpt report`)
-            GateLog(out_dir / "logs" / GATES_FILE, train.log_every_steps),
+            GateLog(folder.logs / GATES_FILE, train.log_every_steps),
             *release,
             *callbacks,
         ],
@@ -388,7 +339,7 @@ def _prepare_folder(folder: RunFolder, cfg: Config, resume: Resume) -> str | Non
                 else "no checkpoint to resume from: the earlier run stopped before its first one"
             )
             _say(f"{out_dir}: {why}; starting over")
-        save_config(cfg, out_dir / "config.yaml")
+        save_config(cfg, folder.config)
     if resuming:
         _say(f"resuming from {folder.last}")
         return str(folder.last)

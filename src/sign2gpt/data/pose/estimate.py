@@ -6,16 +6,15 @@ wheel ships the Holistic model files (later ones download them at run time, whic
 toolkit never does; rtmlib's RTMPose/RTMW download their ONNX weights too). That release pins
 numpy<2 and protobuf<5 and brings opencv-contrib-python, all of which clash with this
 environment (numpy 2, opencv-python-headless), so it lives in ``.venv-pose`` (``make
-pose-env``: 990 MB, 3 min 22 s on the 2-core test machine with an empty pip cache, 47 s with the
-wheels cached) and runs as a subprocess, ``holistic_worker.py``.
+pose-env``; its size and install time are in docs/pose.md) and runs as a subprocess,
+``holistic_worker.py``.
 
 The frames are decoded here, by the toolkit's own reader (``sign2gpt.data.frames.read_clip``,
 with its repair of broken frame files), and streamed raw to the worker's standard input, so the
 keypoints belong to exactly the frames the RGB path reads. The worker writes an ``.npz`` of plain
-arrays, read here without pickle. Speed on the real test clip (540x720), measured by
-``benchmarks/pose_estimator.py``: 13.7 frames/s for Holistic itself in tracking mode, 9.6 for
-the whole call, on the shared 2-core machine at a load average of 6 (23.4 frames/s in an earlier
-run on a quieter machine); ``docs/pose.md`` has the table.
+arrays, read here without pickle. Its speed on the real test clip
+(``benchmarks/pose_estimator.py``) is in the table of
+docs/pose.md#estimator-mediapipe-holistic-in-its-own-environment.
 """
 
 from __future__ import annotations
@@ -48,8 +47,8 @@ class EstimatorUnavailable(Sign2GPTError):
 class HolisticConfig:
     """MediaPipe Holistic settings. ``python``: the pose environment's interpreter (relative
     paths from the working directory; the ``SIGN2GPT_POSE_PYTHON`` environment variable wins
-    when set); ``static_image_mode``: detect afresh in every frame instead of tracking (on the
-    real test clip a hand in 25 of 58 frames instead of 20, at 15 instead of 21 frames/s);
+    when set); ``static_image_mode``: detect afresh in every frame instead of tracking (more hands
+    found, more slowly: docs/pose.md#estimator-mediapipe-holistic-in-its-own-environment);
     ``timeout_s``: None for no limit. The pose model is always the "full" one
     (model_complexity 1): the wheel ships no other, and the lite and heavy ones would be
     downloaded at run time."""

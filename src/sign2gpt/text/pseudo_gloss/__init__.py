@@ -33,6 +33,7 @@ from sign2gpt.text.pseudo_gloss.build import (
 from sign2gpt.text.pseudo_gloss.inspection import (
     Explained,
     explain,
+    explain_sentence,
     format_explanation,
     format_summary,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "build_vocab",
     "check_pos",
     "explain",
+    "explain_sentence",
     "format_explanation",
     "format_summary",
     "select",

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import NamedTuple
 
-from sign2gpt.config import PAPER_POS
+from sign2gpt.config import PAPER_POS, PseudoGlossConfig
 from sign2gpt.text.backends import Backend
 from sign2gpt.text.pseudo_gloss.build import check_pos, resolve_tagger
 from sign2gpt.text.pseudo_gloss.vocab import PseudoGlossVocab
@@ -56,6 +57,24 @@ def explain(
         lemma = tok.lemma.lower() if tagger.uses_lemma else tok.text
         rows.append(Explained(tok.text, lemma, tok.upos, kept, reason))
     return rows
+
+
+def explain_sentence(
+    sentence: str, settings: PseudoGlossConfig, lang: str, vocab_file: Path | None = None
+) -> list[Explained]:
+    """:func:`explain` with ``settings``, or with the tagger, POS set, language and filter of
+    the saved vocabulary ``vocab_file`` when given (so a sentence is judged as that file's
+    clips were)."""
+    if vocab_file is None:
+        return explain(
+            sentence, settings.backend, settings.pos, lang=lang, spacy_model=settings.spacy_model
+        )
+    vocab = PseudoGlossVocab.load(vocab_file)
+    backend = vocab.backend.get("name", "auto")
+    spacy_model = vocab.backend.get("model", "") if backend == "spacy" else settings.spacy_model
+    return explain(
+        sentence, backend, vocab.pos, lang=vocab.lang, vocab=vocab, spacy_model=spacy_model
+    )
 
 
 def format_explanation(rows: Sequence[Explained]) -> str:

@@ -43,7 +43,7 @@ from sign2gpt.data.sampler import LengthBucketSampler
 from sign2gpt.data.store import FrameStore
 from sign2gpt.errors import CheckpointError, DataError, Sign2GPTError
 from sign2gpt.models.checkpoint import VOCAB_FILE, load_checkpoint_tokenizer, read_trainable_weights
-from sign2gpt.models.gated_lm import DTYPES
+from sign2gpt.models.lm import DTYPES
 from sign2gpt.models.pgp_head import (
     COOCCURRENCE_DIM,
     NEAR_DUPLICATE_COS,
@@ -493,7 +493,7 @@ def build_prototypes(
     Warns when some prototypes are near-identical: the head cannot tell those words apart."""
     head = cfg.model.pgp_head
     if head.prototypes == "lm":
-        from sign2gpt.models.gated_lm import load_lm
+        from sign2gpt.models.lm import load_lm
 
         if tokenizer is None:
             raise Sign2GPTError("prototypes from the LM's embeddings need its tokenizer")

@@ -30,7 +30,7 @@ from safetensors import SafetensorError, safe_open
 from sign2gpt.config import Config, ConfigError, ModelConfig, load_config, save_config
 from sign2gpt.errors import CheckpointError
 from sign2gpt.io import load_safetensors, save_safetensors
-from sign2gpt.models.gated_lm import DTYPES
+from sign2gpt.models.lm import DTYPES
 from sign2gpt.skeleton import Skeleton
 from sign2gpt.text.tokenizer import TOKENIZER_CONFIG_FILE, load_tokenizer
 

@@ -17,7 +17,7 @@ from sign2gpt.config import ModelConfig
 from sign2gpt.errors import CheckpointError, Sign2GPTError
 from sign2gpt.models.bridge import Bridge
 from sign2gpt.models.checkpoint import read_sign_inputs
-from sign2gpt.models.gated_lm import GatedLM, load_lm
+from sign2gpt.models.lm import GatedLM, load_lm
 from sign2gpt.models.sign_model import SignModel, build_sign_model
 from sign2gpt.models.stage import StageModel, check_keys, copy_into
 from sign2gpt.skeleton import Skeleton

@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 from safetensors.torch import load_file
 from tiny import family_lm_config, randomise_
 
+from sign2gpt.config import Config, save_config
+from sign2gpt.models.checkpoint import CONFIG_FILE, read_checkpoint_config
 from sign2gpt.models.lm import GatedLM, load_lm
 from sign2gpt.models.quantize import Int8Linear, quantize_lm_int8
 
@@ -200,3 +203,14 @@ def test_merging_after_int8_is_refused():
     gated.adapters[0].merged = False  # as if quantised without merging first
     with pytest.raises(TypeError, match="merge the LoRA before quantising"):
         gated.adapters[0].merge_lora()
+
+
+def test_a_checkpoint_config_from_before_the_sign_path_setting_stays_on_the_fast_path(tmp_path):
+    folder = tmp_path / "best"
+    folder.mkdir()
+    save_config(Config(), folder / CONFIG_FILE)  # written by today's code: every field in it
+    assert read_checkpoint_config(folder).model.lm.fused_sign_path is False
+    saved = yaml.safe_load((folder / CONFIG_FILE).read_text())
+    del saved["model"]["lm"]["fused_sign_path"]  # as the code before the setting wrote it
+    (folder / CONFIG_FILE).write_text(yaml.safe_dump(saved))
+    assert read_checkpoint_config(folder).model.lm.fused_sign_path is True

@@ -197,7 +197,9 @@ def local_lm_config(source: str) -> PretrainedConfig | None:
         ) from None
 
 
-def _random_lm(config: PretrainedConfig, device: torch.device, dtype: torch.dtype) -> Any:
+def _random_lm(
+    config: PretrainedConfig, device: torch.device, dtype: torch.dtype
+) -> PreTrainedModel:
     if device.type == "meta":
         with torch.device("meta"):
             return AutoModelForCausalLM.from_config(config).to(dtype)

@@ -141,7 +141,7 @@ def fill_random_(model: nn.Module, seed: int = 0, std: float = 0.02) -> None:
 
 def random_lm(cfg, device: torch.device) -> nn.Module:
     """The frozen LM of ``cfg`` in its dtype: meta, then storage, then random values."""
-    from sign2gpt.models.gated_lm import load_lm
+    from sign2gpt.models.lm import load_lm
 
     lm = load_lm(cfg.lm, device="meta")
     lm.to_empty(device=device)
@@ -158,7 +158,7 @@ def random_lm(cfg, device: torch.device) -> nn.Module:
 
 def build_model(cfg, device: torch.device) -> nn.Module:
     from sign2gpt.models.bridge import Bridge
-    from sign2gpt.models.gated_lm import GatedLM
+    from sign2gpt.models.lm import GatedLM
     from sign2gpt.models.sign_model import build_sign_model
     from sign2gpt.models.translation_model import TranslationModel
 

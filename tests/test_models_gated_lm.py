@@ -9,7 +9,7 @@ from transformers import DynamicCache, LlamaConfig, LlamaForCausalLM
 
 from sign2gpt.config import LMConfig
 from sign2gpt.errors import CheckpointError
-from sign2gpt.models.gated_lm import GatedLM, clamp_ste, load_lm
+from sign2gpt.models.lm import GatedLM, clamp_ste, load_lm
 
 
 def _gated(lm_dir: Path, **overrides) -> GatedLM:

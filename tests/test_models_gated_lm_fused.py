@@ -1,17 +1,18 @@
-"""The gated branch as the fast path computes it (sign queries from the q projection's frozen
-output, sign heads joined at the output projection's input) equals the formula of
-docs/method.md#44-language-model-and-gated-fusion computed by hand, also under bf16 autocast
-with activation checkpointing."""
+"""The gated branch, on both paths (the explicit ``text + W_o s + LoRA_o(s)`` and the fast path:
+sign queries from the q projection's own output, sign heads joined at the output projection's
+input), equals the formula of docs/method.md#44-language-model-and-gated-fusion computed by
+hand, also under bf16 autocast with activation checkpointing."""
 
 from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 import torch.nn.functional as F
 from tiny import D_LM, HEADS, lm_config
 
-from sign2gpt.models.gated_lm import SIGN_CONTEXT_KWARG, GatedLM, load_lm
+from sign2gpt.models.lm import SIGN_CONTEXT_KWARG, GatedLM, load_lm
 
 
 def _gated(lm_dir, **overrides) -> GatedLM:
@@ -33,8 +34,12 @@ def _lora(lora, x: torch.Tensor) -> torch.Tensor:
     return (x @ lora.lora_A.T) @ lora.lora_B.T * lora.scaling
 
 
-def test_one_layer_equals_the_formula_by_hand(lm_dir):
-    gated = _gated(lm_dir).eval()
+PATHS = pytest.mark.parametrize("fused", [False, True], ids=["explicit", "fused"])
+
+
+@PATHS
+def test_one_layer_equals_the_formula_by_hand(lm_dir, fused):
+    gated = _gated(lm_dir, fused_sign_path=fused).eval()
     layer = gated.lm.model.layers[0]
     wrapper, adapter = layer.self_attn, gated.adapters[0]
     attn = wrapper.attention
@@ -61,14 +66,17 @@ def test_one_layer_equals_the_formula_by_hand(lm_dir):
     assert (fused - text).abs().max() > 1e-2  # the sign branch did contribute
 
 
-def test_bf16_autocast_with_checkpointing_gives_the_same_gradients(lm_dir):
+@PATHS
+def test_bf16_autocast_with_checkpointing_gives_the_same_gradients(lm_dir, fused):
     g = torch.Generator().manual_seed(2)
     ids = torch.randint(4, 100, (2, 6), generator=g)
     labels = torch.roll(ids, -1, dims=1)
     memory = torch.randn(2, 4, D_LM, generator=g)
     grads = []
     for checkpointing in (False, True):
-        gated = _gated(lm_dir, dtype="bfloat16", gradient_checkpointing=checkpointing).train()
+        gated = _gated(
+            lm_dir, dtype="bfloat16", gradient_checkpointing=checkpointing, fused_sign_path=fused
+        ).train()
         sign = memory.clone().requires_grad_(True)
         with torch.autocast("cpu", dtype=torch.bfloat16):
             loss = gated(ids, torch.ones_like(ids), sign, None, labels=labels).loss

@@ -10,12 +10,8 @@ import torch
 from tiny import D_LM, FAMILIES, LAYERS, family_lm_config, make_family_tokenizer
 
 from sign2gpt.config import ConfigError
-from sign2gpt.models.gated_lm import (
-    FAMILY_MODEL_TYPES,
-    GatedLM,
-    _softcapped_attention,
-    load_lm,
-)
+from sign2gpt.models.lm import FAMILY_MODEL_TYPES, GatedLM, load_lm
+from sign2gpt.models.lm.sign_branch import _softcapped_attention
 from sign2gpt.text.tokenizer import IGNORE_INDEX, encode_texts, text_format
 
 
@@ -66,9 +62,9 @@ def test_each_family_builds_with_its_own_architecture(family):
     tied = lm.lm_head.weight is lm.get_input_embeddings().weight
     assert tied == (family not in ("llama", "mistral"))
     has_qk_norm = family in ("qwen3", "gemma3")
-    assert (adapter._parts.q_norm is not None) == has_qk_norm
-    assert (adapter._parts.k_norm is not None) == has_qk_norm
-    assert (adapter._parts.softcap == 50.0) == (family == "gemma2")
+    assert (adapter.parts.q_norm is not None) == has_qk_norm
+    assert (adapter.parts.k_norm is not None) == has_qk_norm
+    assert (adapter.parts.softcap == 50.0) == (family == "gemma2")
     assert not any(p.requires_grad for p in gated.lm.parameters())
 
 
@@ -165,7 +161,7 @@ def test_qk_norm_is_applied_to_the_sign_branch():
         before = gated(ids, mask, memory, sign_mask).logits
         without_text = gated(ids, mask).logits
         for adapter in gated.adapters:
-            adapter._parts.k_norm.weight.mul_(3.0)  # the sign keys' norm (the text's too)
+            adapter.parts.k_norm.weight.mul_(3.0)  # the sign keys' norm (the text's too)
         after = gated(ids, mask, memory, sign_mask).logits
         text_after = gated(ids, mask).logits
     # k_norm changes the self-attention as well; the sign branch must add its own change

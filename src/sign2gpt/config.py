@@ -291,6 +291,11 @@ class LMConfig:
     gate_init: float = setting(0.0, ge=0, le=1)
     # Recompute each decoder layer in the backward pass (saves activation memory at full size).
     gradient_checkpointing: bool = False
+    # How the sign heads join each layer's attention output
+    # (docs/method.md#44-language-model-and-gated-fusion): False = the explicit sum
+    # text + W_o s + LoRA_o(s); True = the fast path that reads W_q and W_o once per step (hooks
+    # on those projections); the two agree up to float rounding.
+    fused_sign_path: bool = False
 
 
 @dataclass

@@ -27,8 +27,8 @@ input prints one error line and the others still run (exit code 1 at the end).
   --json FILE                also write every result (text, frames, seconds, error) as JSON
   --dtype bfloat16|float32   the LM's weights are read in this dtype and, for bfloat16, the
                              whole model runs under bf16 autocast (default: the recipe's)
-  --quantize int8            int8 weights for the LM's MLP Linears (CPU only;
-                             docs/performance.md has the measured speed and BLEU change)
+  --quantize int8            the LM's LoRA merged, then int8 weights for its attention and
+                             MLP Linears (CPU only; docs/performance.md has the figures)
 
 example: sign2gpt translate --checkpoint runs/translate/best clip1.mp4 frames/clip2/
 """
@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--quantize",
         choices=["int8"],
         default=None,
-        help="int8 weights for the LM's MLP Linears (CPU; see docs/performance.md)",
+        help="int8 weights for the LM's attention and MLP Linears (CPU; docs/performance.md)",
     )
     parser.add_argument("--heatmap-checkpoint", default=None, help="stage-1 checkpoint folder")
     parser.add_argument("--heatmap-dir", default="heatmaps", help="where heatmaps go")

@@ -32,10 +32,17 @@ from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 import torch
 from safetensors import SafetensorError, safe_open
 
-from sign2gpt.config import Config, ConfigError, ModelConfig, load_config, save_config
+from sign2gpt.config import (
+    Config,
+    ConfigError,
+    ModelConfig,
+    load_config,
+    read_yaml,
+    save_config,
+)
 from sign2gpt.errors import CheckpointError
 from sign2gpt.io import load_safetensors, save_safetensors
-from sign2gpt.models.gated_lm import DTYPES
+from sign2gpt.models.lm import DTYPES
 from sign2gpt.skeleton import Skeleton
 from sign2gpt.text.tokenizer import TOKENIZER_CONFIG_FILE, load_tokenizer
 
@@ -210,7 +217,8 @@ class CheckpointFolder:
         if not config_path.is_file():
             raise CheckpointError(f"{config_path}: missing (the checkpoint's config)")
         try:
-            return cls(folder, load_config(config_path))
+            settings = _settings_of_older_code(read_yaml(config_path))
+            return cls(folder, load_config(config_path, settings))
         except ConfigError as exc:
             raise CheckpointError(str(exc)) from None
 
@@ -263,6 +271,18 @@ class CheckpointFolder:
         if self._sign_inputs is None:
             self._sign_inputs = _read_sign_inputs(self.path)
         return self._sign_inputs
+
+
+def _settings_of_older_code(saved: dict[str, object]) -> list[str]:
+    """Overrides that keep a checkpoint on the code it was written by, where a setting it
+    cannot name came later. A checkpoint's config is the resolved one, every field written:
+    without ``model.lm.fused_sign_path`` it predates the explicit sign path and was trained and
+    evaluated on the fast one (bit for bit the same sums), so it stays there."""
+    model = saved.get("model")
+    lm = model.get("lm") if isinstance(model, dict) else None
+    if isinstance(lm, dict) and "fused_sign_path" not in lm:
+        return ["model.lm.fused_sign_path=true"]
+    return []
 
 
 def restore(

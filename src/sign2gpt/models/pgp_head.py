@@ -329,7 +329,7 @@ def build_prototypes(
     Warns when some prototypes are near-identical: the head cannot tell those words apart."""
     head = cfg.model.pgp_head
     if head.prototypes == "lm":
-        from sign2gpt.models.gated_lm import load_lm  # the LM only for these prototypes
+        from sign2gpt.models.lm import load_lm  # the LM only for these prototypes
 
         if tokenizer is None:
             raise Sign2GPTError("prototypes from the LM's embeddings need its tokenizer")

@@ -13,7 +13,7 @@ import torch
 from sign2gpt.config import ModelConfig
 from sign2gpt.errors import CheckpointError
 from sign2gpt.models.checkpoint import CheckpointFolder
-from sign2gpt.models.gated_lm import local_lm_config
+from sign2gpt.models.lm import local_lm_config
 from sign2gpt.models.pgp_head import COOCCURRENCE_DIM, PGPHead, PGPOutput
 from sign2gpt.models.sign_model import SignModel, build_sign_model
 from sign2gpt.models.stage_model import StageModel

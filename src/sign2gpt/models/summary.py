@@ -22,7 +22,7 @@ from pathlib import Path
 from torch import nn
 
 from sign2gpt.config import Config, Modality, ModelConfig, SpatialConfig
-from sign2gpt.models.gated_lm import local_lm_config
+from sign2gpt.models.lm import local_lm_config
 from sign2gpt.models.memory import (
     Device,
     MemoryEstimate,

@@ -16,8 +16,8 @@ from sign2gpt.config import ModelConfig
 from sign2gpt.errors import CheckpointError, Sign2GPTError
 from sign2gpt.models.bridge import Bridge
 from sign2gpt.models.checkpoint import CheckpointFolder
-from sign2gpt.models.gated_lm import GatedLM, load_lm
 from sign2gpt.models.keys import copy_checked
+from sign2gpt.models.lm import GatedLM, load_lm
 from sign2gpt.models.sign_model import SignModel, build_sign_model
 from sign2gpt.models.stage_model import StageModel
 from sign2gpt.skeleton import Skeleton

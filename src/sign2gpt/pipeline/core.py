@@ -35,7 +35,7 @@ from sign2gpt.data.loader import ThreadLoader, make_loader
 from sign2gpt.data.sampler import LengthBucketSampler
 from sign2gpt.errors import CheckpointError, Sign2GPTError
 from sign2gpt.models.checkpoint import CheckpointFolder
-from sign2gpt.models.gated_lm import DTYPES
+from sign2gpt.models.lm import DTYPES
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.stage_model import StageModel
 from sign2gpt.models.stages import load_checkpoint

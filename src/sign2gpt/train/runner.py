@@ -75,7 +75,7 @@ def build_strategy(cfg: Config) -> Strategy | str:
     if strategy == "fsdp":
         from lightning.pytorch.strategies import FSDPStrategy
 
-        from sign2gpt.models.gated_lm import decoder_layer_classes
+        from sign2gpt.models.lm import decoder_layer_classes
         from sign2gpt.models.spatial import backbone_layer_classes
 
         # Frozen and trainable parameters share blocks: flat parameters must keep the

@@ -16,7 +16,7 @@ from safetensors.torch import load_file
 from tiny import family_lm_config, randomise_
 
 from sign2gpt.config import Config, save_config
-from sign2gpt.models.checkpoint import CONFIG_FILE, read_checkpoint_config
+from sign2gpt.models.checkpoint import CONFIG_FILE, CheckpointFolder
 from sign2gpt.models.lm import GatedLM, load_lm
 from sign2gpt.models.quantize import Int8Linear, quantize_lm_int8
 
@@ -209,8 +209,8 @@ def test_a_checkpoint_config_from_before_the_sign_path_setting_stays_on_the_fast
     folder = tmp_path / "best"
     folder.mkdir()
     save_config(Config(), folder / CONFIG_FILE)  # written by today's code: every field in it
-    assert read_checkpoint_config(folder).model.lm.fused_sign_path is False
+    assert CheckpointFolder.open(folder).config.model.lm.fused_sign_path is False
     saved = yaml.safe_load((folder / CONFIG_FILE).read_text())
     del saved["model"]["lm"]["fused_sign_path"]  # as the code before the setting wrote it
     (folder / CONFIG_FILE).write_text(yaml.safe_dump(saved))
-    assert read_checkpoint_config(folder).model.lm.fused_sign_path is True
+    assert CheckpointFolder.open(folder).config.model.lm.fused_sign_path is True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from sign2gpt.cli._common import Command, add_config_arguments, config_from_args
+from sign2gpt.config import Stage
 
 NAME = "summary"
 HELP = "parameter table of a recipe's model (meta device: no weights, no download)"
@@ -30,7 +31,10 @@ example: sign2gpt summary --config configs/phoenix14t/translate.yaml --batch 8 -
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser)
     parser.add_argument(
-        "--stage", choices=["pgp", "translate"], help="model of this stage (default: train.stage)"
+        "--stage",
+        type=Stage,
+        choices=list(Stage),
+        help="model of this stage (default: train.stage)",
     )
     parser.add_argument("--batch", type=int, default=None, help="default: data.batch_size")
     parser.add_argument("--frames", type=int, default=128, help="frames per clip into the ViT")

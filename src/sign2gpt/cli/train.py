@@ -5,13 +5,10 @@ from __future__ import annotations
 import argparse
 import textwrap
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from sign2gpt.cli._common import Command, add_config_arguments
+from sign2gpt.config import Stage
 from sign2gpt.train.selection import PGP_SELECTION, TRANSLATION_SELECTION
-
-if TYPE_CHECKING:
-    from sign2gpt.workflow.steps import Stage
 
 RERUN = """\
 Writes train.out_dir/{config.yaml, checkpoints/last.ckpt, best/, logs/, DONE}. Run the same
@@ -99,13 +96,13 @@ COMMANDS = [
         "stage 1: pseudo-gloss pretraining of the sign model (spatial backbone + encoder)",
         PRETRAIN,
         _add_arguments,
-        _runner("pgp"),
+        _runner(Stage.PGP),
     ),
     Command(
         "train",
         "stage 2: translation with the frozen LM (from a stage-1 checkpoint or from scratch)",
         TRAIN,
         _add_arguments,
-        _runner("translate"),
+        _runner(Stage.TRANSLATE),
     ),
 ]

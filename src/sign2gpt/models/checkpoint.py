@@ -36,6 +36,7 @@ from sign2gpt.config import (
     Config,
     ConfigError,
     ModelConfig,
+    Stage,
     load_config,
     read_yaml,
     save_config,
@@ -56,7 +57,7 @@ class Saved(Protocol):
     """What a model must offer to be saved and restored here (a
     :class:`~sign2gpt.models.stage_model.StageModel` does)."""
 
-    STAGE: ClassVar[str]
+    STAGE: ClassVar[Stage]
     cfg: ModelConfig
 
     def trainable_state_dict(self) -> dict[str, torch.Tensor]: ...
@@ -230,14 +231,14 @@ class CheckpointFolder:
         return other
 
     @property
-    def stage(self) -> str:
+    def stage(self) -> Stage:
         """``train.stage`` of the config, checked against the stage the weights were saved as."""
         stage = self.config.train.stage
         saved = _stage_of(self.weights_path)
         if saved is not None and saved != stage:
             raise CheckpointError(
-                f"{self.weights_path}: weights of stage {saved!r} but {self.path / CONFIG_FILE} "
-                f"says {stage!r}"
+                f"{self.weights_path}: weights of stage '{saved}' but {self.path / CONFIG_FILE} "
+                f"says '{stage}'"
             )
         return stage
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
-from sign2gpt.config import ModelConfig
+from sign2gpt.config import ModelConfig, Stage
 from sign2gpt.errors import CheckpointError
 from sign2gpt.models.checkpoint import CheckpointFolder
 from sign2gpt.models.lm import local_lm_config
@@ -25,7 +25,7 @@ FASTTEXT_DIM = 300
 class PGPModel(StageModel):
     """``.sign`` (the sign model) and ``.pgp_head`` (frozen prototypes, learned projection)."""
 
-    STAGE = "pgp"
+    STAGE = Stage.PGP
 
     def __init__(self, cfg: ModelConfig, sign: SignModel, pgp_head: PGPHead) -> None:
         super().__init__(cfg, sign)

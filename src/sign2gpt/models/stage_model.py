@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 import torch
 from torch import nn
 
-from sign2gpt.config import Config, ModelConfig
+from sign2gpt.config import Config, ModelConfig, Stage
 from sign2gpt.models.checkpoint import CheckpointFolder, restore, save_checkpoint
 from sign2gpt.models.keys import copy_checked
 from sign2gpt.models.sign_model import SignModel
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
     from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
 
-Stage = Literal["pgp", "translate"]
 S = TypeVar("S", bound="StageModel")
 
 

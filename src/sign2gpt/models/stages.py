@@ -7,20 +7,22 @@ from pathlib import Path
 
 import torch
 
-from sign2gpt.config import Config, ConfigError
+from sign2gpt.config import Config, ConfigError, Stage
 from sign2gpt.models.checkpoint import CheckpointFolder, restore
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.stage_model import StageModel
 from sign2gpt.models.translation_model import TranslationModel
 
-MODEL_TYPES: dict[str, type[StageModel]] = {m.STAGE: m for m in (PGPModel, TranslationModel)}
+MODEL_TYPES: dict[Stage, type[StageModel]] = {m.STAGE: m for m in (PGPModel, TranslationModel)}
 
 
-def model_type(stage: str) -> type[StageModel]:
+def model_type(stage: Stage | str) -> type[StageModel]:
     """The model class of a ``train.stage`` value."""
-    if stage not in MODEL_TYPES:
-        raise ConfigError(f"unknown stage {stage!r} (known: {', '.join(MODEL_TYPES)})")
-    return MODEL_TYPES[stage]
+    try:
+        return MODEL_TYPES[Stage(stage)]
+    except ValueError:
+        known = ", ".join(s.value for s in Stage)
+        raise ConfigError(f"unknown stage {stage!r} (known: {known})") from None
 
 
 def load_checkpoint(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from torch import nn
 
-from sign2gpt.config import Config, Modality, ModelConfig, SpatialConfig
+from sign2gpt.config import Config, Modality, ModelConfig, SpatialConfig, Stage
 from sign2gpt.models.lm import local_lm_config
 from sign2gpt.models.memory import (
     Device,
@@ -30,7 +30,7 @@ from sign2gpt.models.memory import (
     largest_batch,
 )
 from sign2gpt.models.pgp_model import PGPModel
-from sign2gpt.models.stage_model import Stage, StageModel
+from sign2gpt.models.stage_model import StageModel
 from sign2gpt.models.stages import model_type
 from sign2gpt.models.translation_model import TranslationModel
 from sign2gpt.skeleton import Skeleton
@@ -103,7 +103,7 @@ def build_on_meta(
 
 def parameter_table(
     cfg: ModelConfig,
-    stage: Stage = "translate",
+    stage: Stage = Stage.TRANSLATE,
     skeleton: Skeleton | None = None,
     glosses: int = 0,
 ) -> list[ParameterRow]:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from sign2gpt.config import ModelConfig
+from sign2gpt.config import ModelConfig, Stage
 from sign2gpt.errors import CheckpointError, Sign2GPTError
 from sign2gpt.models.bridge import Bridge
 from sign2gpt.models.checkpoint import CheckpointFolder
@@ -27,7 +27,7 @@ from sign2gpt.text.tokenizer import TextFormat, load_tokenizer, text_format
 class TranslationModel(StageModel):
     """``.sign``, ``.bridge``, ``.lm`` (a :class:`GatedLM`); ``.tokenizer`` decodes."""
 
-    STAGE = "translate"
+    STAGE = Stage.TRANSLATE
 
     def __init__(
         self,

@@ -13,9 +13,9 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from sign2gpt.config import DataConfig, PseudoGlossConfig, load_config
+from sign2gpt.config import DataConfig, PseudoGlossConfig, Stage, load_config
 from sign2gpt.errors import Sign2GPTError
 from sign2gpt.runs import eval_folder
 
@@ -25,8 +25,7 @@ if TYPE_CHECKING:
     from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
     from sign2gpt.train.runner import Resume
 
-Stage = Literal["pgp", "translate"]
-STAGE_NAMES: dict[Stage, str] = {"pgp": "stage-1", "translate": "translation"}
+STAGE_NAMES: dict[Stage, str] = {Stage.PGP: "stage-1", Stage.TRANSLATE: "translation"}
 
 
 def synth_corpus(
@@ -146,7 +145,7 @@ def pretrain_lm(recipe: str | Path, overrides: Sequence[str] = ()) -> dict[str, 
 def train_stage(
     recipe: str | Path,
     overrides: Sequence[str] = (),
-    stage: Stage = "translate",
+    stage: Stage = Stage.TRANSLATE,
     resume: Resume = "auto",
     verbose: bool = False,
 ) -> Path:
@@ -156,7 +155,7 @@ def train_stage(
 
     from sign2gpt.train.runner import run_training
 
-    cfg = load_config(recipe, [*overrides, f"train.stage={stage}"])
+    cfg = load_config(recipe, [*overrides, f"train.stage={stage.value}"])
     best = run_training(cfg, resume=resume, verbose=verbose)
     if rank_zero_only.rank == 0:  # one line, not one per process
         print(f"best {STAGE_NAMES[stage]} checkpoint: {best}")

@@ -388,15 +388,17 @@ class Translations:
         """On the model's worker: the upload unpacked and checked, then translated under one
         budget of decoded pixels and seconds; errors name the file as the client did."""
         limits = self.limits
-        clip = open_upload(upload, limits, self.engine.info.max_frame_bytes)
-        budget = WorkBudget(int(limits.max_megapixels * 1e6), limits.max_decode_seconds)
+        source = upload.path
         try:
+            clip = open_upload(upload, limits, self.engine.info.max_frame_bytes)
+            source = clip.source
+            budget = WorkBudget(int(limits.max_megapixels * 1e6), limits.max_decode_seconds)
             return self.engine.translate(clip.source, out_dir, budget), clip
         except OverBudget as exc:
-            message = str(exc).replace(str(clip.source), clip.name)
+            message = str(exc).replace(str(source), upload.name)
             raise UploadError(f"{message} ({BUDGET_FLAGS[exc.kind]})", 413) from None
         except DataError as exc:
-            raise UploadError(str(exc).replace(str(clip.source), clip.name)) from None
+            raise UploadError(str(exc).replace(str(source), upload.name)) from None
 
     async def _translate(self, ticket: str, upload: Upload) -> Translated:
         rid, out_dir = self.results.new()

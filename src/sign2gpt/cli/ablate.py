@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sign2gpt.cli._common import Command
+from sign2gpt.config import Stage
 from sign2gpt.errors import Sign2GPTError
 from sign2gpt.runs import RunFolder
 from sign2gpt.workflow.chain import StepChain
@@ -206,7 +207,7 @@ def _run_row_seed(
         steps.train_stage,
         args.config,
         [*stage2, f"train.out_dir={run.out_dir}"],
-        "translate",
+        Stage.TRANSLATE,
     )
     title = f"{row.name} seed {seed}: evaluate"
     chain.once(title, run.scores(args.split), steps.evaluate_on_split, run.best, args.split)
@@ -240,7 +241,7 @@ def _stage1(
         steps.train_stage,
         args.pretrain_config,
         stage1_args,
-        "pgp",
+        Stage.PGP,
     )
     overrides = [f"train.init_from={pgp.best}"]
     if features:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sign2gpt.cli._common import Command
-from sign2gpt.config import Modality, TrainConfig
+from sign2gpt.config import Modality, Stage, TrainConfig
 from sign2gpt.errors import Sign2GPTError
 from sign2gpt.runs import RunFolder
 from sign2gpt.workflow.chain import StepChain
@@ -329,7 +329,7 @@ def _train_modality(
         steps.train_stage,
         cfg_dir / "pretrain.yaml",
         [*inputs, f"train.out_dir={plan.pgp}"],
-        "pgp",
+        Stage.PGP,
         verbose=verbose,
     )
     if plan.features is not None:
@@ -342,7 +342,7 @@ def _train_modality(
             steps.train_stage,
             cfg_dir / stage2.recipe,
             [*inputs, f"train.out_dir={stage2.folder}", *stage2.overrides],
-            "translate",
+            Stage.TRANSLATE,
             verbose=verbose,
         )
         chain.run(f"evaluate: {stage2.label}", steps.evaluate_on_split, run.best, "test")

@@ -818,7 +818,7 @@ def test_item3_a_full_line_refuses_an_upload_before_its_body_is_read(served, tmp
     import asyncio
     import threading
 
-    import sign2gpt.serve.app as app_module
+    import sign2gpt.serve.translations as translations_module
     import sign2gpt.serve.uploads as uploads_module
 
     threads: list[str] = []
@@ -828,7 +828,7 @@ def test_item3_a_full_line_refuses_an_upload_before_its_body_is_read(served, tmp
         threads.append(threading.current_thread().name)
         return real_open(*args)
 
-    monkeypatch.setattr(app_module, "open_upload", recording_open)
+    monkeypatch.setattr(translations_module, "open_upload", recording_open)
     zipped = _zip({f"f{i}.png": _png(16) for i in range(4)})
     held = _HeldEngine(served["rgb"])
     results = []
@@ -992,11 +992,13 @@ def test_item6_crafted_media_are_one_error_line_each_and_the_batch_goes_on(
 
 
 def test_item5_a_page_of_another_origin_cannot_post(served, tmp_path, monkeypatch):
-    import sign2gpt.serve.app as app_module
+    import sign2gpt.serve.translations as translations_module
 
     saved: list[int] = []
-    real_save = app_module.save_upload
-    monkeypatch.setattr(app_module, "save_upload", lambda *a: saved.append(1) or real_save(*a))
+    real_save = translations_module.save_upload
+    monkeypatch.setattr(
+        translations_module, "save_upload", lambda *a: saved.append(1) or real_save(*a)
+    )
     clip = ("clip.mp4", served["clip"].read_bytes())
     with _client(served["rgb"], tmp_path / "w", origins=["http://localhost:8888"]) as c:
         for headers in (

@@ -767,18 +767,18 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 
 def test_item2_frames_obey_a_work_budget_of_pixels_and_seconds(served, tmp_path, monkeypatch):
-    import sign2gpt.data.frames as frames_module
+    import sign2gpt.data.frames.images as images_module  # where frame files are decoded
     from sign2gpt.data.frames import OverBudget, WorkBudget, read_clip
 
     big = _zip({f"f{i}.png": _png(2000) for i in range(6)})  # 6 x 4 MP in a few KB
     decoded: list[int] = []
-    real = frames_module.decode_image
+    real = images_module.decode_image
 
-    def counting(data, out=None, max_pixels=frames_module.MAX_PIXELS):
+    def counting(data, out=None, max_pixels=images_module.MAX_PIXELS):
         decoded.append(1)
         return real(data, out, max_pixels)
 
-    monkeypatch.setattr(frames_module, "decode_image", counting)
+    monkeypatch.setattr(images_module, "decode_image", counting)
     with _client(served["rgb"], tmp_path / "w1", max_megapixels=20) as c:
         start = time.monotonic()
         r = _post(c, ("big.zip", big))

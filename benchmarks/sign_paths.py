@@ -18,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import torch
-from full_size import ROOT, best_interleaved, random_lm, recipe_model_config
+from full_size_model import ROOT, random_lm, recipe_model_config
+from measure import best_interleaved
 
 from sign2gpt.models.lm import GatedLM, load_lm
 

@@ -767,18 +767,18 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 
 def test_item2_frames_obey_a_work_budget_of_pixels_and_seconds(served, tmp_path, monkeypatch):
-    import sign2gpt.data.frames as frames_module
+    import sign2gpt.data.frames.images as images_module  # where frame files are decoded
     from sign2gpt.data.frames import OverBudget, WorkBudget, read_clip
 
     big = _zip({f"f{i}.png": _png(2000) for i in range(6)})  # 6 x 4 MP in a few KB
     decoded: list[int] = []
-    real = frames_module.decode_image
+    real = images_module.decode_image
 
-    def counting(data, out=None, max_pixels=frames_module.MAX_PIXELS):
+    def counting(data, out=None, max_pixels=images_module.MAX_PIXELS):
         decoded.append(1)
         return real(data, out, max_pixels)
 
-    monkeypatch.setattr(frames_module, "decode_image", counting)
+    monkeypatch.setattr(images_module, "decode_image", counting)
     with _client(served["rgb"], tmp_path / "w1", max_megapixels=20) as c:
         start = time.monotonic()
         r = _post(c, ("big.zip", big))
@@ -818,7 +818,7 @@ def test_item3_a_full_line_refuses_an_upload_before_its_body_is_read(served, tmp
     import asyncio
     import threading
 
-    import sign2gpt.serve.app as app_module
+    import sign2gpt.serve.translations as translations_module
     import sign2gpt.serve.uploads as uploads_module
 
     threads: list[str] = []
@@ -828,7 +828,7 @@ def test_item3_a_full_line_refuses_an_upload_before_its_body_is_read(served, tmp
         threads.append(threading.current_thread().name)
         return real_open(*args)
 
-    monkeypatch.setattr(app_module, "open_upload", recording_open)
+    monkeypatch.setattr(translations_module, "open_upload", recording_open)
     zipped = _zip({f"f{i}.png": _png(16) for i in range(4)})
     held = _HeldEngine(served["rgb"])
     results = []
@@ -992,11 +992,13 @@ def test_item6_crafted_media_are_one_error_line_each_and_the_batch_goes_on(
 
 
 def test_item5_a_page_of_another_origin_cannot_post(served, tmp_path, monkeypatch):
-    import sign2gpt.serve.app as app_module
+    import sign2gpt.serve.translations as translations_module
 
     saved: list[int] = []
-    real_save = app_module.save_upload
-    monkeypatch.setattr(app_module, "save_upload", lambda *a: saved.append(1) or real_save(*a))
+    real_save = translations_module.save_upload
+    monkeypatch.setattr(
+        translations_module, "save_upload", lambda *a: saved.append(1) or real_save(*a)
+    )
     clip = ("clip.mp4", served["clip"].read_bytes())
     with _client(served["rgb"], tmp_path / "w", origins=["http://localhost:8888"]) as c:
         for headers in (

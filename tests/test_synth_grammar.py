@@ -4,9 +4,10 @@ import itertools
 import random
 
 from sign2gpt.synth import grammar_de, grammar_zh
-from sign2gpt.synth.grammar_de import Clause, _p
+from sign2gpt.synth.clause_de import Clause
 from sign2gpt.synth.handshapes import HANDSHAPES
 from sign2gpt.synth.lexicon import LOCATIONS, MOVEMENTS, build_lexicon
+from sign2gpt.synth.phrases_de import phrase
 from sign2gpt.synth.signers import SIGNERS, signers_for
 
 
@@ -18,10 +19,10 @@ def _german(n: int, seed: int = 0):
 def test_hand_built_clauses_put_time_first_and_the_verb_last():
     c = Clause(
         ("steigen",),
-        subject=_p("die temperaturen", "TEMPERATUR"),
+        subject=phrase("die temperaturen", "TEMPERATUR"),
         complement=(("auf", "zwanzig", "grad"), ("ZWANZIG", "GRAD")),
         pred_gloss=("STEIGEN",),
-        time=_p("morgen", "MORGEN"),
+        time=phrase("morgen", "MORGEN"),
         front="time",
     )
     words, glosses, markers = c.realise()
@@ -32,8 +33,8 @@ def test_hand_built_clauses_put_time_first_and_the_verb_last():
     neg = Clause(
         ("regnet",),
         pred_gloss=("REGEN",),
-        neg=_p("nicht", "NICHT"),
-        region=_p("im süden", "SUED"),
+        neg=phrase("nicht", "NICHT"),
+        region=phrase("im süden", "SUED"),
         front="region",
     )
     words, glosses, markers = neg.realise()

@@ -9,7 +9,7 @@ import pytest
 
 from sign2gpt.cli import main
 from sign2gpt.errors import DataError
-from sign2gpt.synth.grammar_de import gloss_of
+from sign2gpt.synth.phrases_de import gloss_of
 from sign2gpt.synth.sentences import assign_splits, parse_ratios, read_sentences
 from sign2gpt.synth.stats import Row, corpus_stats, format_stats, text_stats
 from sign2gpt.text.backends import get_backend

@@ -10,75 +10,34 @@ latest ``keep_results`` results stay for the page's history and go when the serv
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import secrets
 import tempfile
-import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from sign2gpt import __version__
-from sign2gpt.data.frames import OverBudget, WorkBudget
-from sign2gpt.errors import DataError
-from sign2gpt.serve.engine import Engine, EngineResult
-from sign2gpt.serve.jobs import JobQueue, QueueFull, TicketInUse
-from sign2gpt.serve.uploads import (
-    MB,
-    Clip,
-    ServeLimits,
-    Upload,
-    UploadError,
-    open_upload,
-    remove_tree,
-    save_upload,
-    too_big,
-)
+from sign2gpt.serve.engine import Engine
+from sign2gpt.serve.guard import Guard, error
+from sign2gpt.serve.jobs import JobQueue
+from sign2gpt.serve.translations import ClientGone, Translated, Translations
+from sign2gpt.serve.uploads import MB, ServeLimits, UploadError, remove_tree
 
 log = logging.getLogger("sign2gpt.serve")
 
 STATIC = Path(__file__).parent / "static"
-RESULT_FILES = ("contact_sheet.png", "heatmap.png")
-BODY_SLACK = 1 * MB  # multipart framing around the file bytes (part headers, boundaries)
 _ID = re.compile(r"^[0-9a-f]{16}$")
 TICKET = r"^[A-Za-z0-9_-]{1,64}$"
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-# No byte of the page comes from anywhere but this server; the Swagger UI page needs its inline
-# bootstrap script, still with nothing from outside. (No ReDoc page: its bundle fetches its own
-# logo from a CDN.)
-PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
-    "media-src 'self' blob: mediastream:; connect-src 'self'; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
-    "frame-ancestors 'none'"
-)
-DOCS_PATHS = ("/docs",)
 
 UPLOAD_BODY = {
     "requestBody": {
@@ -106,19 +65,6 @@ UPLOAD_BODY = {
         },
     }
 }
-
-
-class Translated(BaseModel):
-    text: str
-    decoded_frames: int  # frames the clip holds (decoded, or counted where only some are)
-    sampled_frames: int  # frames the model saw
-    clip_seconds: float | None = None  # a video's length
-    seconds: float  # decoding + model + pictures
-    queued_seconds: float  # waiting for the model
-    file: str
-    id: str
-    contact_sheet_url: str
-    heatmap_url: str | None = None
 
 
 class ErrorBody(BaseModel):
@@ -162,275 +108,6 @@ class Health(BaseModel):
 class Job(BaseModel):
     state: str  # queued | running | unknown (not yet queued, or done)
     ahead: int
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-class BodyStalled(Exception):
-    pass
-
-
-class ClientGone(Exception):
-    pass
-
-
-def error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
-
-
-def _limited_receive(receive: Receive, limit: int, timeout: float) -> Receive:
-    """``receive`` that raises BodyTooLarge once the request body passes ``limit`` bytes, so a
-    client without (or lying about) Content-Length cannot fill the disk, and BodyStalled when
-    ``timeout`` seconds pass without a byte (a Content-Length larger than what is sent would
-    otherwise hold a place in line for ever)."""
-    seen = 0
-
-    async def inner() -> Message:
-        nonlocal seen
-        try:
-            message = await asyncio.wait_for(receive(), timeout)
-        except asyncio.TimeoutError:
-            raise BodyStalled from None
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise BodyTooLarge
-        return message
-
-    return inner
-
-
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-def _origin(url: str) -> str:
-    """``scheme://host:port`` of a URL or an Origin header, lower case, the port always given
-    (``http://LOCALHOST`` -> ``http://localhost:80``); "" for anything else (``null``)."""
-    parts = urlsplit(url.strip().lower())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return ""
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        return ""
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    return f"{parts.scheme}://{host}:{port}"
-
-
-class Guard:
-    """ASGI middleware: answers only requests addressed to an allowed host name (a page on
-    another site cannot reach a loopback server by DNS rebinding), refuses a POST that a page of
-    another origin sent (a browser says so in ``Origin``, or ``Sec-Fetch-Site``: any page the
-    user visits could otherwise post uploads to a local server) unless that origin is allowed,
-    and adds the CSP and no-sniff headers to every response."""
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        allowed_hosts: list[str] | None,
-        allowed_origins: list[str] | None = None,
-    ) -> None:
-        self.app = app
-        self.allowed = None if allowed_hosts is None else {h.lower() for h in allowed_hosts}
-        self.origins = {_origin(o) for o in allowed_origins or ()} - {""}
-
-    def _cross_origin(self, scope: Scope, headers: dict[bytes, bytes]) -> str | None:
-        """The foreign origin a state-changing request came from, None if it may go on."""
-        if scope["method"] in SAFE_METHODS:
-            return None
-        origin = headers.get(b"origin")
-        if origin is None:  # not a browser (curl, a script), or one that says where it was
-            site = headers.get(b"sec-fetch-site", b"").decode("latin-1").lower()
-            return "another site" if site in ("cross-site", "same-site") else None
-        text = origin.decode("latin-1")
-        scheme = "https" if scope.get("scheme") == "https" else "http"
-        own = _origin(f"{scheme}://{headers.get(b'host', b'').decode('latin-1')}")
-        mine = _origin(text)
-        if mine and (mine == own or mine in self.origins):
-            return None
-        return text or "an empty origin"
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        if self.allowed is not None:
-            host = urlsplit("//" + headers.get(b"host", b"").decode("latin-1")).hostname or ""
-            if host.lower() not in self.allowed:
-                body = error(400, f"this server does not answer to host {host!r}")
-                await body(scope, receive, send)
-                return
-        foreign = self._cross_origin(scope, headers)
-        if foreign is not None:
-            body = error(
-                403,
-                f"refused: a page of {foreign} may not post to this server (start it with "
-                "--allow-origin ORIGIN to allow one)",
-            )
-            await body(scope, receive, send)
-            return
-        csp = DOCS_CSP if scope["path"].startswith(DOCS_PATHS) else PAGE_CSP
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"content-security-policy", csp.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                ]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class ResultStore:
-    """Folders of the latest results' pictures; the oldest goes when there are too many."""
-
-    def __init__(self, root: Path, keep: int) -> None:
-        self.root = root
-        self.keep = max(1, keep)
-        self._ids: OrderedDict[str, Path] = OrderedDict()
-
-    def new(self) -> tuple[str, Path]:
-        rid = secrets.token_hex(8)
-        folder = self.root / rid
-        folder.mkdir(parents=True)
-        self._ids[rid] = folder
-        while len(self._ids) > self.keep:
-            _, old = self._ids.popitem(last=False)
-            remove_tree(old)
-        return rid, folder
-
-    def drop(self, rid: str) -> None:
-        folder = self._ids.pop(rid, None)
-        if folder is not None:
-            remove_tree(folder)
-
-    def file(self, rid: str, name: str) -> Path | None:
-        folder = self._ids.get(rid)
-        if folder is None or name not in RESULT_FILES:
-            return None
-        path = folder / name
-        return path if path.is_file() else None
-
-
-BUDGET_FLAGS = {"pixels": "--max-megapixels", "seconds": "--max-decode-seconds"}
-
-
-class Translations:
-    """The work behind ``POST /api/translate``: take a place in line, take in the upload, then
-    on the model's worker unpack, check and translate it, answer. Every refusal is an
-    :class:`UploadError` carrying its status; a client that left raises :class:`ClientGone`."""
-
-    def __init__(self, engine: Engine, limits: ServeLimits, root: Path) -> None:
-        self.engine = engine
-        self.limits = limits
-        self.uploads = root / "uploads"
-        self.uploads.mkdir()
-        self.results = ResultStore(root / "results", limits.keep_results)
-        self.queue = JobQueue(limits.max_waiting)
-        self.body_limit = limits.max_upload_bytes + BODY_SLACK
-
-    async def __call__(self, request: Request, ticket: str) -> Translated:
-        if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-            raise UploadError("send the clip as multipart/form-data in the field `file`")
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.body_limit:  # refused before reading it
-            raise UploadError(too_big(self.limits.max_upload_bytes), status=413)
-        try:
-            self.queue.reserve(ticket)  # refused here, before a byte of the body is read
-        except QueueFull:
-            waiting = self.queue.max_waiting
-            message = f"the line is full ({waiting} uploads in it, --max-queue); try later"
-            raise UploadError(message, 503) from None
-        except TicketInUse as exc:
-            raise UploadError(str(exc)) from None
-        job_dir = self.uploads / secrets.token_hex(8)
-        try:
-            upload = await self._receive(request, job_dir)
-            return await self._translate(ticket, upload)
-        finally:
-            self.queue.release(ticket)
-            await run_in_threadpool(remove_tree, job_dir)  # the upload, whatever happened
-
-    async def _receive(self, request: Request, job_dir: Path) -> Upload:
-        receive = _limited_receive(request.receive, self.body_limit, self.limits.body_timeout)
-        limited = Request(request.scope, receive)
-        try:
-            form = await limited.form(max_files=self.limits.max_frames + 1, max_fields=16)
-        except BodyTooLarge:
-            raise UploadError(too_big(self.limits.max_upload_bytes), status=413) from None
-        except BodyStalled:
-            raise UploadError(
-                f"the upload sent nothing for {self.limits.body_timeout:g} s; dropped", 408
-            ) from None
-        except ClientDisconnect:
-            raise ClientGone from None
-        except StarletteHTTPException as exc:  # Starlette's word on a malformed form
-            raise UploadError(f"unreadable multipart upload ({exc.detail})") from None
-        try:
-            fields = form.getlist("file")
-            parts = [(f.filename, f.file) for f in fields if isinstance(f, UploadFile)]
-            if len(parts) != len(fields):
-                raise UploadError("the form field `file` must hold a file, not text")
-            name = form.get("name")
-            name = name if isinstance(name, str) else None
-            reads = self.engine.info.input
-            return await run_in_threadpool(save_upload, parts, job_dir, self.limits, name, reads)
-        finally:
-            await form.close()
-
-    def _work(self, upload: Upload, out_dir: Path) -> tuple[EngineResult, Clip]:
-        """On the model's worker: the upload unpacked and checked, then translated under one
-        budget of decoded pixels and seconds; errors name the file as the client did."""
-        limits = self.limits
-        source = upload.path
-        try:
-            clip = open_upload(upload, limits, self.engine.info.max_frame_bytes)
-            source = clip.source
-            budget = WorkBudget(int(limits.max_megapixels * 1e6), limits.max_decode_seconds)
-            return self.engine.translate(clip.source, out_dir, budget), clip
-        except OverBudget as exc:
-            message = str(exc).replace(str(source), upload.name)
-            raise UploadError(f"{message} ({BUDGET_FLAGS[exc.kind]})", 413) from None
-        except DataError as exc:
-            raise UploadError(str(exc).replace(str(source), upload.name)) from None
-
-    async def _translate(self, ticket: str, upload: Upload) -> Translated:
-        rid, out_dir = self.results.new()
-        arrived = time.perf_counter()
-        done = False
-        try:
-            result, clip = await self.queue.run(ticket, lambda: self._work(upload, out_dir))
-            done = True
-        except UploadError:
-            raise
-        except Exception as exc:  # a bug, not the client's fault: log it, keep serving
-            log.exception("translating %s failed", upload.name)
-            message = f"{upload.name}: internal error ({exc.__class__.__name__}); see the log"
-            raise UploadError(message, status=500) from None
-        finally:
-            if not done:
-                self.results.drop(rid)
-        queued = time.perf_counter() - arrived - result.seconds
-        if result.heatmap is not None:
-            result.heatmap.rename(out_dir / "heatmap.png")
-        return Translated(
-            text=result.text,
-            decoded_frames=result.decoded_frames,
-            sampled_frames=result.sampled_frames,
-            clip_seconds=None if clip.seconds is None else round(clip.seconds, 3),
-            seconds=round(result.seconds, 3),
-            queued_seconds=round(max(0.0, queued), 3),
-            file=upload.name,
-            id=rid,
-            contact_sheet_url=f"/api/results/{rid}/contact_sheet.png",
-            heatmap_url=f"/api/results/{rid}/heatmap.png" if result.heatmap else None,
-        )
 
 
 def _health(engine: Engine, limits: ServeLimits, queue: JobQueue) -> Health:

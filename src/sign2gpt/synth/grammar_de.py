@@ -11,58 +11,40 @@ The realisation is deterministic given the glosses and their markers, so the spo
 recoverable from the signing (what the synthetic corpus needs to be learnable), while the word
 forms still vary with context (``regnet``/``regnen``, ``kalte``/``kalten``/``kälter``, ``norden``/
 ``nord``), so that lemmatisation matters for pseudo-glosses.
+
+This module says what the sentences say (which statements, how often, with which time, region
+and adverb); the words and phrase tables are in ``phrases_de``, and a clause's two realisations
+in ``clause_de``.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 
+from sign2gpt.synth.clause_de import Clause
+from sign2gpt.synth.phrases_de import (
+    ADJ_PAIRS,
+    ADVERBS,
+    COMPARATIVES,
+    DIRECTIONS,
+    GIBT_NOUNS,
+    KEIN_ACC,
+    LUFT_ADJ,
+    MONTHS,
+    NIGHT_TIMES,
+    NUMBER_GLOSSES,
+    NUMBERS,
+    PRED_ADJ,
+    REGIONS,
+    STRONG_ACC,
+    TIMES,
+    WEEKDAYS,
+    WIND_STRENGTH,
+    Phrase,
+    gloss_of,
+    phrase,
+)
 from sign2gpt.synth.utterance import Utterance
-
-
-def gloss_of(word: str) -> str:
-    """Phoenix14T gloss spelling: uppercase, umlauts and sharp s written out."""
-    out = word.upper()
-    for a, b in (("Ä", "AE"), ("Ö", "OE"), ("Ü", "UE"), ("ß", "SS")):
-        out = out.replace(a, b)
-    return out
-
-
-NUMBERS = [
-    "null",
-    "ein",
-    "zwei",
-    "drei",
-    "vier",
-    "fünf",
-    "sechs",
-    "sieben",
-    "acht",
-    "neun",
-    "zehn",
-    "elf",
-    "zwölf",
-    "dreizehn",
-    "vierzehn",
-    "fünfzehn",
-    "sechzehn",
-    "siebzehn",
-    "achtzehn",
-    "neunzehn",
-    "zwanzig",
-    "einundzwanzig",
-    "zweiundzwanzig",
-    "dreiundzwanzig",
-    "vierundzwanzig",
-    "fünfundzwanzig",
-    "sechsundzwanzig",
-    "siebenundzwanzig",
-    "achtundzwanzig",
-    "neunundzwanzig",
-    "dreißig",
-]
-NUMBER_GLOSSES = ["EINS" if w == "ein" else gloss_of(w) for w in NUMBERS]
 
 
 def _ordinal(n: int) -> str:
@@ -74,214 +56,12 @@ def _ordinal(n: int) -> str:
     return word + ("sten" if n >= 20 else "ten")
 
 
-WEEKDAYS = ["montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"]
-MONTHS = [
-    "januar",
-    "februar",
-    "märz",
-    "april",
-    "mai",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "dezember",
-]
-
-# Phrase tables: (spoken tokens, glosses).
-Phrase = tuple[tuple[str, ...], tuple[str, ...]]
-
-
-def _p(spoken: str, glosses: str) -> Phrase:
-    return tuple(spoken.split()), tuple(glosses.split())
-
-
-TIMES: list[Phrase] = [
-    _p("heute", "HEUTE"),
-    _p("morgen", "MORGEN"),
-    _p("übermorgen", "UEBERMORGEN"),
-    _p("heute nacht", "HEUTE NACHT"),
-    _p("in der nacht", "NACHT"),
-    _p("morgen früh", "MORGEN FRUEH"),
-    _p("am vormittag", "VORMITTAG"),
-    _p("am nachmittag", "NACHMITTAG"),
-    _p("am abend", "ABEND"),
-    _p("am wochenende", "WOCHENENDE"),
-    _p("im laufe des tages", "TAG VERLAUF"),
-    _p("in den nächsten tagen", "NAECHSTE TAG"),
-    _p("später", "SPAETER"),
-] + [_p(f"am {d}", gloss_of(d)) for d in WEEKDAYS]
-
-DIRECTIONS = ["nord", "süd", "ost", "west", "nordwest", "nordost", "südwest", "südost"]
-
-REGIONS: list[Phrase] = (
-    [_p(f"im {d}en", gloss_of(d)) for d in DIRECTIONS]
-    + [
-        _p(f"im {a}en und {b}en", f"{gloss_of(a)} {gloss_of(b)}")
-        for a, b in [("nord", "ost"), ("nord", "west"), ("süd", "ost"), ("süd", "west")]
-    ]
-    + [
-        _p("in der mitte", "MITTE"),
-        _p("an der küste", "KUESTE"),
-        _p("an der see", "MEER"),
-        _p("in den bergen", "BERG"),
-        _p("an den alpen", "ALPEN"),
-        _p("im flachland", "FLACH LAND"),
-        _p("in bayern", "BAYERN"),
-        _p("am rhein", "RHEIN"),
-        _p("im ganzen land", "GANZ LAND"),
-        _p("überall", "UEBERALL"),
-        _p("sonst", "SONST"),
-    ]
-)
-
-# Adverbs before the region in the middle field; their glosses come before the predicate.
-ADVERBS: list[Phrase] = [
-    _p("zeitweise", "ZEITWEISE"),
-    _p("häufig", "OFT"),
-    _p("auch", "AUCH"),
-    _p("vereinzelt", "VEREINZELT"),
-    _p("immer wieder", "IMMER WIEDER"),
-    _p("noch", "NOCH"),
-]
-
-# Nouns for "es gibt ...": lemma, accusative form, gender (m f n pl), gloss, adjectives allowed.
-GIBT_NOUNS: list[tuple[str, str, str, list[str]]] = [
-    ("regen", "m", "REGEN", ["stark", "leicht", "kräftig"]),
-    ("schnee", "m", "SCHNEE", ["leicht", "viel"]),
-    ("nebel", "m", "NEBEL", ["dicht"]),
-    ("frost", "m", "FROST", ["leicht", "streng"]),
-    ("sonnenschein", "m", "SONNE", ["viel"]),
-    ("schauer", "pl", "SCHAUER", ["einzeln", "kräftig", "leicht"]),
-    ("gewitter", "pl", "GEWITTER", ["einzeln", "kräftig", "schwer"]),
-    ("wolken", "pl", "WOLKE", ["viel", "dicht"]),
-    ("böen", "pl", "BOE", ["stürmisch", "stark"]),
-    ("glätte", "f", "GLATT", []),
-    ("hagel", "m", "HAGEL", []),
-]
-
-STRONG_ACC = {"m": "en", "f": "e", "n": "es", "pl": "e"}
-KEIN_ACC = {"m": "keinen", "f": "keine", "n": "kein", "pl": "keine"}
-
-
 def _adj(stem: str, ending: str) -> str:
     if stem == "viel":  # uninflected before a singular mass noun: "viel schnee", "viele wolken"
         return "viel" if ending != "e" else "viele"
     if stem.endswith("el") and ending:  # "dunkel" -> "dunkle"; not used by the stems here
         stem = stem[:-2] + "l"
     return stem + ending
-
-
-# Predicative adjectives (bleibt / ist / wird es ...) and their comparatives.
-PRED_ADJ = [
-    "trocken",
-    "freundlich",
-    "sonnig",
-    "wolkig",
-    "heiter",
-    "kühl",
-    "kalt",
-    "warm",
-    "mild",
-    "windig",
-    "nass",
-    "schwül",
-    "wechselhaft",
-]
-COMPARATIVES = {
-    "warm": "wärmer",
-    "kalt": "kälter",
-    "kühl": "kühler",
-    "mild": "milder",
-    "freundlich": "freundlicher",
-    "sonnig": "sonniger",
-}
-ADJ_PAIRS = [("heiter", "wolkig"), ("sonnig", "wolkig"), ("trocken", "freundlich")]
-
-WIND_STRENGTH: list[Phrase] = [
-    _p("schwach", "SCHWACH"),
-    _p("mäßig", "MAESSIG"),
-    _p("frisch", "FRISCH"),
-    _p("stark", "STARK"),
-    _p("stürmisch", "STUERMISCH"),
-    _p("schwach bis mäßig", "SCHWACH BIS MAESSIG"),
-    _p("mäßig bis frisch", "MAESSIG BIS FRISCH"),
-]
-
-LUFT_ADJ = ["kalt", "warm", "feucht", "trocken", "mild"]
-
-
-@dataclass
-class Clause:
-    """A verb-second clause: its parts in spoken form and in gloss form."""
-
-    vfin: tuple[str, ...]  # finite verb (with "es" when impersonal and not fronted)
-    subject: Phrase | None = None  # None = impersonal "es"
-    complement: Phrase = ((), ())  # spoken at the end of the middle field; glossed before pred
-    pred_gloss: tuple[str, ...] = ()  # the verb's sign, last
-    manner: Phrase = ((), ())  # spoken last in the middle field; glossed after the predicate
-    particle: tuple[str, ...] = ()  # separable verb particle, spoken clause-finally
-    neg: Phrase = ((), ())  # "nicht" / glossed NICHT or KEIN, with a head shake
-    time: Phrase | None = None
-    region: Phrase | None = None
-    adverb: Phrase | None = None
-    front: str = ""  # "time" | "region" | "subject" | "es"
-    daylight: bool = False  # sunshine: never combined with a night-time phrase
-
-    def realise(self) -> tuple[list[str], list[str], list[str]]:
-        """-> (spoken words, glosses, markers)."""
-        t, r, s = self.time, self.region, self.subject
-        parts = {"time": t, "region": r, "subject": s}
-        words: list[str] = []
-        if self.front == "es":
-            words += ["es", *self.vfin]
-        else:
-            front = parts[self.front]
-            assert front is not None
-            words += [*front[0], *self.vfin]
-            if s is None:
-                words.append("es")
-        if s is not None and self.front != "subject":
-            words += s[0]
-        if t is not None and self.front != "time":
-            words += t[0]
-        if self.adverb is not None:
-            words += self.adverb[0]
-        if r is not None and self.front != "region":
-            words += r[0]
-        words += self.complement[0]
-        words += self.manner[0]
-        words += self.neg[0]
-        words += self.particle
-
-        glosses: list[str] = []
-        markers: list[str] = []
-        if self.front in parts:
-            front = parts[self.front]
-            assert front is not None
-            glosses += front[1]
-            markers += ["brows_up"] * len(front[1])  # topic marking
-        for name in ("time", "region", "subject"):
-            p = parts[name]
-            if p is not None and name != self.front:
-                glosses += p[1]
-                markers += [""] * len(p[1])
-        if self.adverb is not None:
-            glosses += self.adverb[1]
-            markers += [""] * len(self.adverb[1])
-        neg = bool(self.neg[1])
-        comp_mark = "headshake" if neg and not self.pred_gloss else ""
-        glosses += self.complement[1]
-        markers += [comp_mark] * len(self.complement[1])
-        glosses += self.pred_gloss
-        markers += ["headshake" if neg else ""] * len(self.pred_gloss)
-        glosses += self.manner[1]
-        markers += [""] * len(self.manner[1])
-        glosses += self.neg[1]
-        markers += ["headshake"] * len(self.neg[1])
-        return words, glosses, markers
 
 
 def _num(rng: random.Random, lo: int, hi: int) -> int:
@@ -341,13 +121,13 @@ def _weather_clause(rng: random.Random) -> Clause:
         weights=[8, 4, 14, 4, 3, 6, 6, 3, 4, 5, 3, 2, 7, 7, 5, 4, 3, 3],
     )[0]
     if kind == "regnen":
-        manner = rng.choice([((), ()), _p("kräftig", "KRAEFTIG"), _p("leicht", "LEICHT")])
+        manner = rng.choice([((), ()), phrase("kräftig", "KRAEFTIG"), phrase("leicht", "LEICHT")])
         return Clause(("regnet",), pred_gloss=("REGEN",), manner=manner)
     if kind == "schneien":
         return Clause(("schneit",), pred_gloss=("SCHNEE",))
     if kind == "verb_neg":
         verb, gl = rng.choice([("regnet", "REGEN"), ("schneit", "SCHNEE")])
-        return Clause((verb,), pred_gloss=(gl,), neg=_p("nicht", "NICHT"))
+        return Clause((verb,), pred_gloss=(gl,), neg=phrase("nicht", "NICHT"))
     if kind in ("gibt", "gibt_neg"):
         noun, gender, gl, adjs = rng.choice(GIBT_NOUNS)
         if kind == "gibt_neg":
@@ -376,19 +156,22 @@ def _weather_clause(rng: random.Random) -> Clause:
         return Clause(("wird",), complement=comp)
     if kind == "sonne":
         return Clause(
-            ("scheint",), subject=_p("die sonne", "SONNE"), pred_gloss=("SCHEINEN",), daylight=True
+            ("scheint",),
+            subject=phrase("die sonne", "SONNE"),
+            pred_gloss=("SCHEINEN",),
+            daylight=True,
         )
     if kind == "wolken":
         return Clause(
             ("lockern",),
-            subject=_p("die wolken", "WOLKE"),
+            subject=phrase("die wolken", "WOLKE"),
             pred_gloss=("AUFLOCKERN",),
             particle=("auf",),
         )
     if kind == "nebel":
         return Clause(
             ("löst", "sich"),
-            subject=_p("der nebel", "NEBEL"),
+            subject=phrase("der nebel", "NEBEL"),
             pred_gloss=("AUFLOESEN",),
             particle=("auf",),
         )
@@ -396,20 +179,24 @@ def _weather_clause(rng: random.Random) -> Clause:
         strength = rng.choice(WIND_STRENGTH)
         d = rng.choice(DIRECTIONS)
         comp = ((*strength[0], "aus", d), (gloss_of(d), *strength[1]))
-        return Clause(("weht",), subject=_p("der wind", "WIND"), complement=comp)
+        return Clause(("weht",), subject=phrase("der wind", "WIND"), complement=comp)
     if kind == "temp":
         rising = rng.random() < 0.5
         deg = _degrees(rng, night=not rising)
         verb, gl = ("steigen", "STEIGEN") if rising else ("sinken", "SINKEN")
         return Clause(
             (verb,),
-            subject=_p("die temperaturen", "TEMPERATUR"),
+            subject=phrase("die temperaturen", "TEMPERATUR"),
             complement=(("auf", *deg[0]), deg[1]),
             pred_gloss=(gl,),
         )
     if kind == "werte":
         high = rng.random() < 0.6
-        subj = _p("die höchstwerte", "HOECHSTWERT") if high else _p("die tiefstwerte", "TIEFSTWERT")
+        subj = (
+            phrase("die höchstwerte", "HOECHSTWERT")
+            if high
+            else phrase("die tiefstwerte", "TIEFSTWERT")
+        )
         if rng.random() < 0.5:
             comp = _range(rng, night=not high)
         else:
@@ -420,28 +207,31 @@ def _weather_clause(rng: random.Random) -> Clause:
         if rng.random() < 0.5:
             noun = rng.choice(
                 [
-                    _p("regen", "REGEN"),
-                    _p("schnee", "SCHNEE"),
-                    _p("wolken", "WOLKE"),
-                    _p("gewitter", "GEWITTER"),
-                    _p("kalte luft", "LUFT KALT"),
+                    phrase("regen", "REGEN"),
+                    phrase("schnee", "SCHNEE"),
+                    phrase("wolken", "WOLKE"),
+                    phrase("gewitter", "GEWITTER"),
+                    phrase("kalte luft", "LUFT KALT"),
                 ]
             )
             return Clause(
                 ("bringt",),
-                subject=_p("ein tief", "TIEF"),
+                subject=phrase("ein tief", "TIEF"),
                 complement=noun,
                 pred_gloss=("BRINGEN",),
             )
         noun = rng.choice(
             [
-                _p("sonnenschein", "SONNE"),
-                _p("trockenes wetter", "WETTER TROCKEN"),
-                _p("warme luft", "LUFT WARM"),
+                phrase("sonnenschein", "SONNE"),
+                phrase("trockenes wetter", "WETTER TROCKEN"),
+                phrase("warme luft", "LUFT WARM"),
             ]
         )
         return Clause(
-            ("bringt",), subject=_p("ein hoch", "HOCH"), complement=noun, pred_gloss=("BRINGEN",)
+            ("bringt",),
+            subject=phrase("ein hoch", "HOCH"),
+            complement=noun,
+            pred_gloss=("BRINGEN",),
         )
     if kind == "luft":
         adj = rng.choice(LUFT_ADJ)
@@ -457,13 +247,10 @@ def _weather_clause(rng: random.Random) -> Clause:
     adj = rng.choice(["wechselhaft", "freundlich", "trocken", "kühl", "mild", "sonnig"])
     return Clause(
         ("bleibt",),
-        subject=_p("das wetter", "WETTER"),
+        subject=phrase("das wetter", "WETTER"),
         complement=((adj,), (gloss_of(adj),)),
         pred_gloss=("BLEIBEN",),
     )
-
-
-NIGHT_TIMES = {"NACHT", "ABEND"}
 
 
 def _frame_clause(rng: random.Random, c: Clause, allow_time: bool = True) -> Clause:
@@ -490,9 +277,9 @@ def _intro(rng: random.Random) -> tuple[list[str], list[str], list[str]]:
     if style < 0.25:
         day = rng.choice(
             [
-                _p("morgen", "MORGEN"),
-                _p("heute nacht", "HEUTE NACHT"),
-                _p("das wochenende", "WOCHENENDE"),
+                phrase("morgen", "MORGEN"),
+                phrase("heute nacht", "HEUTE NACHT"),
+                phrase("das wochenende", "WOCHENENDE"),
             ]
         )
         words += day[0]
@@ -510,7 +297,7 @@ def _intro(rng: random.Random) -> tuple[list[str], list[str], list[str]]:
 
 
 def _greeting(rng: random.Random) -> tuple[list[str], list[str], list[str]]:
-    part = rng.choice([_p("guten abend", "GUT ABEND"), _p("guten tag", "GUT TAG")])
+    part = rng.choice([phrase("guten abend", "GUT ABEND"), phrase("guten tag", "GUT TAG")])
     words = [*part[0], "liebe", "zuschauer"]
     glosses = [*part[1], "LIEB", "ZUSCHAUER"]
     return words, glosses, [""] * len(glosses)

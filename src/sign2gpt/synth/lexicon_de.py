@@ -15,7 +15,7 @@ import functools
 from dataclasses import dataclass
 
 from sign2gpt.synth import words_de
-from sign2gpt.synth.grammar_de import gloss_of
+from sign2gpt.synth.phrases_de import gloss_of
 
 CASES = ("nom", "acc", "dat", "gen")
 STRONG_PAST = dict(ln.split() for ln in words_de.STRONG_PAST.strip().splitlines())

@@ -51,7 +51,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sign2gpt.synth.grammar_de import gloss_of
+from sign2gpt.synth.phrases_de import gloss_of
 from sign2gpt.text.backends import Backend, TaggedToken, stts_tag
 
 

@@ -59,7 +59,7 @@ class Pipeline:
     folder: Path | None = None  # the checkpoint folder it was loaded from
     load_seconds: float = 0.0
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
-    quantize: Quantize | None = None  # "int8": the LM's untapped Linears hold int8 weights
+    quantize: Quantize | None = None  # "int8": the LM's layer Linears hold int8 weights
 
     # ---- building ---------------------------------------------------------------------
     @classmethod
@@ -74,8 +74,8 @@ class Pipeline:
 
         ``dtype`` (``float32``, ``bfloat16``; default the recipe's ``model.lm.dtype``): the LM's
         weights are read in it and, when it is not float32, the sign model runs under autocast
-        in it (:meth:`autocast`). ``quantize="int8"``: the LM's untapped Linears get int8
-        weights (CPU; :mod:`sign2gpt.models.quantize`)."""
+        in it (:meth:`autocast`). ``quantize="int8"``: the self-attention LoRA merged, the LM's
+        layer Linears (q, k, v, o, MLP) get int8 weights (CPU; :mod:`sign2gpt.models.quantize`)."""
         start = time.perf_counter()
         checkpoint = CheckpointFolder.open(folder)
         model, cfg = load_checkpoint(checkpoint, device=device, lm_dtype=dtype)

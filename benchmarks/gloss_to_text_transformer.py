@@ -123,7 +123,8 @@ class GlossToText(nn.Module):
     def decode(
         self, memory: torch.Tensor, memory_pad: torch.Tensor, tgt: torch.Tensor
     ) -> torch.Tensor:
-        causal = nn.Transformer.generate_square_subsequent_mask(tgt.shape[1], dtype=memory.dtype)
+        length = tgt.shape[1]  # True above the diagonal: a position sees no later one
+        causal = torch.ones(length, length, dtype=torch.bool).triu(1)
         h = self.transformer.decoder(
             self._embed(self.tgt_embed, tgt),
             memory,

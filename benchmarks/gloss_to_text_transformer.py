@@ -135,6 +135,32 @@ class GlossToText(nn.Module):
         )
         return self.out(h)  # (B, T, n_tgt)
 
+    def decode_step(
+        self,
+        memory: torch.Tensor,
+        memory_pad: torch.Tensor,
+        cache: list[torch.Tensor],
+        last: torch.Tensor,
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Logits of the next token, given the last one (B,) and each decoder layer's inputs at
+        the earlier positions (``cache``, (B, t, width) each): one position per step instead of
+        the whole prefix again, so decoding is linear in the length (eval mode, post-norm
+        layers as ``nn.Transformer`` builds them)."""
+        position = cache[0].shape[1] if cache else 0
+        x = self.tgt_embed(last[:, None]) * math.sqrt(self.width) + self.positions[position]
+        new_cache = []
+        for i, layer in enumerate(self.transformer.decoder.layers):
+            keys = torch.cat([cache[i], x], dim=1) if cache else x  # (B, t+1, width)
+            new_cache.append(keys)
+            x = layer.norm1(x + layer.self_attn(x, keys, keys, need_weights=False)[0])
+            attended = layer.multihead_attn(
+                x, memory, memory, key_padding_mask=memory_pad, need_weights=False
+            )[0]
+            x = layer.norm2(x + attended)
+            x = layer.norm3(x + layer.linear2(layer.activation(layer.linear1(x))))
+        x = self.transformer.decoder.norm(x)
+        return self.out(x[:, -1]), new_cache  # (B, n_tgt)
+
 
 def pad_batch(seqs: Sequence[Sequence[int]]) -> torch.Tensor:
     out = torch.full((len(seqs), max(len(s) for s in seqs)), PAD, dtype=torch.long)
@@ -155,6 +181,7 @@ def beam_search(
     memory = memory.repeat_interleave(beam, 0)  # (B*beam, S, width)
     pad = pad.repeat_interleave(beam, 0)
     seqs = torch.full((batch * beam, 1), BOS, dtype=torch.long)  # (B*beam, t)
+    cache: list[torch.Tensor] = []
     scores = torch.zeros(batch, beam)
     scores[:, 1:] = -1e9  # every beam starts as the same hypothesis: expand one
     done: list[list[tuple[float, list[int]]]] = [[] for _ in range(batch)]
@@ -164,7 +191,9 @@ def beam_search(
         return ((5 + length) / 6) ** alpha
 
     for step in range(max_len):
-        logp = F.log_softmax(model.decode(memory, pad, seqs)[:, -1], dim=-1)  # (B*beam, V)
+        logits, cache = model.decode_step(memory, pad, cache, seqs[:, -1])
+        logits[:, [PAD, BOS, UNK]] = -math.inf  # never chosen: they are not words
+        logp = F.log_softmax(logits, dim=-1)  # (B*beam, V)
         vocab = logp.shape[-1]
         total = (scores.view(-1, 1) + logp).view(batch, beam * vocab)
         top, index = total.topk(2 * beam, dim=-1)  # (B, 2*beam)
@@ -197,6 +226,7 @@ def beam_search(
         if not any(alive):
             break
         seqs = torch.cat([seqs[rows.view(-1)], tokens.view(-1, 1)], dim=1)
+        cache = [c[rows.view(-1)] for c in cache]
         scores = new_scores
     return [max(d)[1] if d else [] for d in done]
 
@@ -207,7 +237,7 @@ def translate(
     out: list[str] = []
     for i in range(0, len(srcs), batch):
         chunk = srcs[i : i + batch]
-        max_len = max(len(s) for s in chunk) * 3 + 10
+        max_len = max(len(s) for s in chunk) * 2 + 10  # references: 1.4 words per gloss
         out += [
             vocab.decode(ids) for ids in beam_search(model, pad_batch(chunk), beam, alpha, max_len)
         ]

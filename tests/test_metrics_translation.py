@@ -12,8 +12,11 @@ import sacrebleu
 from sign2gpt.cli import main
 from sign2gpt.errors import DataError
 from sign2gpt.metrics.translation import (
+    MAX_LINE_TOKENS,
     SETTINGS,
+    comparable_scores,
     corpus_bleu,
+    full_report,
     lcs_length,
     read_lines,
     rouge_l,
@@ -210,3 +213,84 @@ def test_collapse_warning_counts_distinct_sentences():
     four = ["a", "b", "c", "d"] * 5  # a fifth of 20: not collapsed
     assert collapse_warning(four, refs) == ""
     assert collapse_warning(["x"] * 9, refs[:9]) == ""  # under 10 distinct references: no verdict
+
+
+def _lcs_by_table(a: list[str], b: list[str]) -> int:
+    """The textbook DP table, cell by cell: what the bit-parallel LCS must agree with."""
+    table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i, x in enumerate(a, start=1):
+        for j, y in enumerate(b, start=1):
+            diagonal, up, left = table[i - 1][j - 1], table[i - 1][j], table[i][j - 1]
+            table[i][j] = diagonal + 1 if x == y else max(up, left)
+    return table[-1][-1]
+
+
+def test_bit_parallel_lcs_equals_the_dp_table():
+    import random
+
+    rng = random.Random(7)
+    for _ in range(400):
+        alphabet = "abcdef"[: rng.randint(1, 6)]
+        a = [rng.choice(alphabet) for _ in range(rng.randint(0, 70))]  # past one 64-bit word
+        b = [rng.choice(alphabet) for _ in range(rng.randint(0, 70))]
+        assert lcs_length(a, b) == _lcs_by_table(a, b), (a, b)
+
+
+def test_long_chinese_line_scores_fast_and_exactly():
+    import random
+    import time
+
+    rng = random.Random(3)
+    ref = "".join(chr(0x4E00 + rng.randrange(500)) for _ in range(30_000))
+    hyp = "".join(c if rng.random() < 0.7 else chr(0x4E00 + rng.randrange(500)) for c in ref)
+    start = time.process_time()
+    got = score([hyp], [ref], "zh")
+    report = full_report([hyp], [ref], "zh")
+    spent = time.process_time() - start
+    # the cell-by-cell LCS alone took minutes on this line (benchmarks/score_long_lines.py)
+    assert spent < 30, spent
+    lcs = lcs_length(tokens(hyp, "zh"), tokens(ref, "zh"))
+    assert 0.7 * len(ref) < lcs < len(ref)
+    precision = lcs / len(ref)  # hypothesis and reference of one length: P = R, so F = P
+    assert got["rouge_l"] == pytest.approx(100 * precision, abs=1e-9)
+    assert report["conventions"]["zh"]["signatures"]["bleu4"].count("tok:zh") == 1
+
+
+def test_linear_zh_tokenizer_equals_sacrebleus():
+    from sacrebleu.tokenizers.tokenizer_zh import TokenizerZh
+
+    from sign2gpt.metrics.translation import sacrebleu_zh_tokens
+
+    theirs = TokenizerZh()
+    lines = [
+        "今天天气很好，明天下雨。",
+        "北京2024年的GDP增长5.2%, 上海-3度",
+        "  mixed Latin 和 中文 text (with) punctuation!  ",
+        "全角ＡＢＣ１２３　空格「引号」",
+        "",
+        "a.b,c 1,000.5 x-1 ☀天气☔",
+    ]
+    for line in lines:
+        assert sacrebleu_zh_tokens(line) == theirs(line), line
+    hyps, refs = lines[:3], lines[3:]
+    ours = comparable_scores(hyps, refs, "zh")["zh"].bleu["bleu4"]
+    direct = sacrebleu.corpus_bleu(hyps, [refs], tokenize="zh", lowercase=True).score
+    assert ours == pytest.approx(direct, abs=1e-9)
+
+
+def test_overlong_line_is_refused_naming_the_file_and_line(tmp_path: Path, capsys):
+    long_line = "天" * (MAX_LINE_TOKENS + 1)
+    with pytest.raises(DataError, match=r"reference 2 has 100,001 characters"):
+        score(["今天", "明天"], ["今天", long_line], "zh")
+    # de/en count words, not characters: a long line of few words is fine
+    one_word = "x" * (MAX_LINE_TOKENS + 1)
+    assert score([one_word], [one_word], "de")["bleu1"] == pytest.approx(100)
+    hyp, ref, out = tmp_path / "hyp.txt", tmp_path / "ref.txt", tmp_path / "s.json"
+    hyp.write_text(f"今天\n{long_line}\n", encoding="utf-8")
+    ref.write_text("今天\n明天\n", encoding="utf-8")
+    args = ["score", "--hyp", str(hyp), "--ref", str(ref), "--lang", "zh", "--json", str(out)]
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and f"{hyp}: line 2 has 100,001 characters" in err[0]
+    assert "refused" in err[0] and captured.out == "" and not out.exists()

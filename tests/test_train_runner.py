@@ -18,9 +18,20 @@ def test_strategies_from_config():
     assert {Dinov2Layer, XGLMDecoderLayer} <= set(fsdp.kwargs["auto_wrap_policy"]._module_classes)
 
 
-def test_precision_falls_back_only_for_bf16_on_gpus_without_it():
+def test_precision_falls_back_for_bf16_on_devices_without_it(monkeypatch, caplog):
+    import torch
+
     assert resolve_precision("32-true", "cpu") == "32-true"
-    assert resolve_precision("bf16-mixed", "cpu") == "bf16-mixed"  # CPU autocast has bf16
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True, raising=False)
+    assert resolve_precision("bf16-mixed", "cpu") == "bf16-mixed"  # a CPU that computes in bf16
+    # an AVX2-only CPU emulates bf16 around every matmul (18x slower, benchmarks/cpu_bf16.py)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False, raising=False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False, raising=False)
+    with caplog.at_level("WARNING"):
+        assert resolve_precision("bf16-mixed", "cpu") == "32-true"
+    assert "no bf16 arithmetic" in caplog.text
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True, raising=False)
+    assert resolve_precision("bf16-mixed", "cpu") == "bf16-mixed"  # AMX alone is enough
 
 
 def test_missing_inputs_are_one_clear_error(tmp_path):

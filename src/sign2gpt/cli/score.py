@@ -16,10 +16,12 @@ Scores translations exactly as `sign2gpt evaluate` does (docs/method.md#6-evalua
 corpus BLEU-1..4 with sacreBLEU (tokenize none, lowercased words for de/en, one token per
 character for zh) and the MS-COCO sentence-level ROUGE-L (beta 1.2) averaged over sentences.
 Both files hold one sentence per line, UTF-8, paired line by line; an empty hypothesis line is
-allowed and scores 0. The exact settings are printed under the table, then the BLEU of the
-same files under the other conventions in use (sacreBLEU's 13a tokenizer; references and
-hypotheses with the final period restored; zh: sacreBLEU's zh tokenizer), each figure with its
-sacreBLEU signature, so a number can be put beside any paper's. --bleurt DIR adds BLEURT with a
+allowed and scores 0; a line of more than 100,000 tokens (words, or characters for zh) is
+refused (a file that lost its newlines: ROUGE-L's LCS grows with the square of its length).
+The exact settings are printed under the table, then the BLEU of the same files under the
+other conventions in use (sacreBLEU's 13a tokenizer; references and hypotheses with the final
+period restored; zh: sacreBLEU's zh tokenizer), each figure with its sacreBLEU signature, so a
+number can be put beside any paper's. --bleurt DIR adds BLEURT with a
 local checkpoint folder when bleurt-pytorch or bleurt is installed (never downloaded).
 
 example: sign2gpt score --hyp RUN/best/eval/test_hypotheses.txt \

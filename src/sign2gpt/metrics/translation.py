@@ -42,6 +42,8 @@ from types import ModuleType
 
 import sacrebleu
 from sacrebleu.metrics import BLEU
+from sacrebleu.tokenizers.tokenizer_re import TokenizerRegexp
+from sacrebleu.tokenizers.tokenizer_zh import TokenizerZh
 
 from sign2gpt.errors import DataError, Sign2GPTError
 
@@ -101,7 +103,7 @@ def corpus_bleu(hyps: Sequence[str], refs: Sequence[str], lang: str) -> dict[str
 def bleu_metric(order: int, tokenize: str) -> BLEU:
     """sacreBLEU's corpus BLEU of n-gram ``order`` as every score here computes it: lowercased,
     exponential smoothing, no effective order."""
-    return BLEU(
+    metric = BLEU(
         tokenize=tokenize,
         lowercase=True,
         force=QUIET_TOKENISED,
@@ -109,6 +111,10 @@ def bleu_metric(order: int, tokenize: str) -> BLEU:
         max_ngram_order=order,
         effective_order=False,
     )
+    if tokenize == "zh":
+        # the signature was taken from sacreBLEU's own (tok:zh); only the speed differs
+        metric.tokenizer = LinearTokenizerZh()
+    return metric
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,9 +178,32 @@ def with_period(text: str) -> str:
     return text if text.endswith(FINAL_PUNCTUATION) else f"{text} ."
 
 
+_ZH_POST_TOKENIZER = TokenizerRegexp()
+
+
+def sacrebleu_zh_tokens(text: str) -> str:
+    """sacreBLEU's ``zh`` tokenization of ``text``, token for token, in linear time.
+
+    sacreBLEU's own ``TokenizerZh`` builds its output by appending to a string three times per
+    character, which copies the string over and over: a 128,000-character line took 5 s per
+    call there (quadratic; benchmarks/score_long_lines.py). Here the same rule (spaces around
+    every character sacreBLEU counts as Chinese, then its 13a-style post tokenizer) is one join;
+    tests/test_metrics_translation.py checks the output equals ``TokenizerZh``'s."""
+    is_chinese = TokenizerZh._is_chinese_char  # sacreBLEU's own character ranges
+    spaced = "".join(f" {c} " if is_chinese(c) else c for c in text.strip())
+    return _ZH_POST_TOKENIZER(spaced)
+
+
+class LinearTokenizerZh(TokenizerZh):
+    """sacreBLEU's ``zh`` tokenizer (same signature, same tokens) in linear time."""
+
+    def __call__(self, line: str) -> str:
+        return sacrebleu_zh_tokens(line)
+
+
 def _convention_lines(texts: Sequence[str], lang: str, convention: Convention) -> list[str]:
     if convention.tokenize == "zh":
-        return [t.lower().strip() for t in texts]  # sacreBLEU's own zh segmentation
+        return [t.lower().strip() for t in texts]  # sacreBLEU's zh segmentation, see bleu_metric
     lines = [prepare(t, lang) for t in texts]
     return [with_period(t) for t in lines] if convention.add_period else lines
 
@@ -286,16 +315,58 @@ def _bleurt_pytorch(
 
 
 def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
-    """Length of the longest common subsequence of two token sequences (O(len a * len b))."""
+    """Length of the longest common subsequence of two token sequences, exactly.
+
+    Bit-parallel (Allison & Dix 1986; Hyyro 2004): one row of the DP table is held as the bits
+    of one Python integer over the shorter sequence, and each token of the longer one updates
+    the whole row with a few big-integer operations that run in C over 64 bits per machine
+    word. Work is still len(a) * len(b) / 64 word operations, but a 30,000-character Chinese
+    line scores in a fraction of a second where the cell-by-cell table took minutes
+    (benchmarks/score_long_lines.py); :data:`MAX_LINE_TOKENS` bounds what is attempted."""
     if len(a) < len(b):
         a, b = b, a
-    prev = [0] * (len(b) + 1)  # one row of the DP table, over the shorter sequence
-    for x in a:
-        cur = [0] * (len(b) + 1)
-        for j, y in enumerate(b, start=1):
-            cur[j] = prev[j - 1] + 1 if x == y else max(prev[j], cur[j - 1])
-        prev = cur
-    return prev[-1]
+    if not b:
+        return 0
+    # match[token]: bit j set where b[j] == token
+    match: dict[str, int] = {}
+    for j, token in enumerate(b):
+        match[token] = match.get(token, 0) | (1 << j)
+    full = (1 << len(b)) - 1
+    row = full  # a 0 bit marks a column where the LCS grew: LCS = zeros of the last row
+    for token in a:
+        hits = row & match.get(token, 0)
+        if hits:
+            row = ((row + hits) | (row - hits)) & full
+    return len(b) - row.bit_count()
+
+
+# ROUGE-L's LCS is len(hyp) * len(ref) / 64 word operations even bit-parallel: a line of
+# 100,000 tokens (characters for zh) scores in about 2 s, one of 500,000 would take a minute.
+# No sentence is that long; such a line is a file with its newlines lost, and is refused.
+MAX_LINE_TOKENS = 100_000
+
+
+def overlong_line(texts: Sequence[str], lang: str) -> tuple[int, int] | None:
+    """``(index, tokens)`` of the first sentence with more than :data:`MAX_LINE_TOKENS` scoring
+    tokens, or None when every sentence is short enough to score."""
+    for i, text in enumerate(texts):
+        # a cheap upper bound first: a line has no more tokens than characters
+        if len(text) > MAX_LINE_TOKENS and (count := len(tokens(text, lang))) > MAX_LINE_TOKENS:
+            return i, count
+    return None
+
+
+def _check_line_lengths(texts: Sequence[str], lang: str, name: str) -> None:
+    """Raise one line naming ``name`` and the sentence's number when one is too long."""
+    found = overlong_line(texts, lang)
+    if found is not None:
+        index, count = found
+        unit = "characters" if lang == "zh" else "words"
+        raise DataError(
+            f"{name} {index + 1} has {count:,} {unit}: lines over {MAX_LINE_TOKENS:,} tokens "
+            f"are refused (ROUGE-L's LCS grows with the square of a line's length; "
+            f"one sentence per line)"
+        )
 
 
 def rouge_l_sentence(hyp: Sequence[str], ref: Sequence[str], beta: float = ROUGE_BETA) -> float:
@@ -312,6 +383,8 @@ def rouge_l(hyps: Sequence[str], refs: Sequence[str], lang: str) -> float:
     """Sentence-level MS-COCO ROUGE-L (beta 1.2) averaged over sentences, x100."""
     _check_lang(lang)
     _check_counts(hyps, refs)
+    _check_line_lengths(hyps, lang, "hypothesis")
+    _check_line_lengths(refs, lang, "reference")
     total = math.fsum(
         rouge_l_sentence(tokens(h, lang), tokens(r, lang)) for h, r in zip(hyps, refs)
     )
@@ -324,8 +397,9 @@ def score(hyps: Sequence[str], refs: Sequence[str], lang: str) -> dict[str, floa
 
     Empty hypotheses are allowed (they score 0); the counts must match.
     """
+    rouge = rouge_l(hyps, refs, lang)  # first: it refuses overlong lines before BLEU reads them
     out: dict[str, float | int] = dict(corpus_bleu(hyps, refs, lang))
-    out["rouge_l"] = rouge_l(hyps, refs, lang)
+    out["rouge_l"] = rouge
     out["n"] = len(refs)
     return out
 
@@ -469,6 +543,8 @@ def score_files(
             f"{hyp_path} has {len(hyps)} lines but {ref_path} has {len(refs)}: "
             f"one hypothesis per reference line is needed"
         )
+    _check_line_lengths(hyps, lang, f"{hyp_path}: line")
+    _check_line_lengths(refs, lang, f"{ref_path}: line")
     return full_report(hyps, refs, lang, bleurt=bleurt)
 
 

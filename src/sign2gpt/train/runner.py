@@ -55,15 +55,28 @@ log = logging.getLogger(__name__)
 Resume = Literal["auto", "continue", "overwrite"]
 
 
+def cpu_has_bf16() -> bool:
+    """Whether this CPU computes in bf16 (AVX512-BF16 or AMX tiles). Without them torch's bf16
+    autocast converts to float32 and back around every matmul: 18x slower than float32 at the
+    large recipe's shapes on an AVX2 CPU (benchmarks/cpu_bf16.py)."""
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(torch.cpu, name, lambda: False)() for name in probes)
+
+
 def resolve_precision(precision: str, accelerator: str) -> str:
-    """bf16 where the device supports it, else full precision (never silently fp16)."""
+    """bf16 where the device computes in it, else full precision (never silently fp16)."""
     if not precision.startswith("bf16"):
         return precision
     wants_gpu = accelerator in ("gpu", "cuda") or (
         accelerator == "auto" and torch.cuda.is_available()
     )
-    if wants_gpu and torch.cuda.is_available() and not torch.cuda.is_bf16_supported():
-        log.warning("bf16 is not supported on this GPU: training in 32-bit")
+    if wants_gpu and torch.cuda.is_available():
+        if not torch.cuda.is_bf16_supported():
+            log.warning("bf16 is not supported on this GPU: training in 32-bit")
+            return "32-true"
+        return precision
+    if not cpu_has_bf16():
+        log.warning("this CPU has no bf16 arithmetic (AVX512-BF16 or AMX): training in 32-bit")
         return "32-true"
     return precision
 

@@ -22,7 +22,8 @@ from collections.abc import Callable, Sequence
 
 from sacrebleu.tokenizers.tokenizer_zh import TokenizerZh
 
-from sign2gpt.metrics.translation import MAX_LINE_TOKENS, full_report, lcs_length, tokens
+from sign2gpt.metrics.reports import full_report
+from sign2gpt.metrics.translation import MAX_LINE_TOKENS, lcs_length, tokens
 
 
 def cpu_seconds(fn: Callable[..., object], *args: object) -> float:

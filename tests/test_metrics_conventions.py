@@ -13,12 +13,11 @@ import sacrebleu
 import torch
 
 from sign2gpt.cli import main
+from sign2gpt.metrics.reports import bleurt_score, full_report
 from sign2gpt.metrics.translation import (
     CONVENTIONS,
-    bleurt_score,
     comparable_scores,
     convention_bleu,
-    full_report,
     with_period,
 )
 

@@ -11,17 +11,15 @@ import sacrebleu
 
 from sign2gpt.cli import main
 from sign2gpt.errors import DataError
+from sign2gpt.metrics.reports import full_report, read_lines, score_files
 from sign2gpt.metrics.translation import (
     MAX_LINE_TOKENS,
     SETTINGS,
     comparable_scores,
     corpus_bleu,
-    full_report,
     lcs_length,
-    read_lines,
     rouge_l,
     score,
-    score_files,
     settings,
     tokens,
 )

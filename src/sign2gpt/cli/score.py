@@ -39,13 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sign2gpt.errors import DataError
-    from sign2gpt.metrics.translation import (
-        format_report,
-        format_table,
-        language_mismatch,
-        read_lines,
-        score_files,
-    )
+    from sign2gpt.metrics.reports import format_report, format_table, read_lines, score_files
+    from sign2gpt.metrics.translation import language_mismatch
 
     scores = score_files(args.hyp, args.ref, args.lang, bleurt=args.bleurt)
     warning = language_mismatch(read_lines(args.ref) + read_lines(args.hyp), args.lang)

@@ -28,7 +28,8 @@ from sign2gpt.metrics.pgp import (
     write_per_class,
 )
 from sign2gpt.metrics.plots import draw_keypoints, plot_clip_localisation
-from sign2gpt.metrics.translation import collapse_warning, full_report
+from sign2gpt.metrics.reports import full_report
+from sign2gpt.metrics.translation import collapse_warning
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.translation_model import TranslationModel
 from sign2gpt.pipeline import Batch, Pipeline

@@ -38,7 +38,7 @@ def format_metrics(result: dict[str, Any]) -> str:
     elif result.get("input") not in (None, "rgb"):
         lines.insert(0, f"input: {result['input']}")
     if translation:
-        from sign2gpt.metrics.translation import format_report
+        from sign2gpt.metrics.reports import format_report
 
         extra = format_report(result)
         if extra:

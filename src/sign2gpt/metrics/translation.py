@@ -35,10 +35,8 @@ tokens, here they do not).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from types import ModuleType
 
 import sacrebleu
 from sacrebleu.metrics import BLEU
@@ -57,14 +55,14 @@ BLEU_ORDERS = (1, 2, 3, 4)
 SMOOTH_METHOD = "exp"
 
 
-def _check_lang(lang: str) -> None:
+def check_lang(lang: str) -> None:
     if lang not in LANGS:
         raise Sign2GPTError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
 
 
 def tokens(text: str, lang: str) -> list[str]:
     """The scoring tokens of one sentence: lowercased words (de/en) or characters (zh)."""
-    _check_lang(lang)
+    check_lang(lang)
     text = text.lower()
     if lang == "zh":
         return [ch for ch in text if not ch.isspace()]
@@ -76,7 +74,7 @@ def prepare(text: str, lang: str) -> str:
     return " ".join(tokens(text, lang))
 
 
-def _check_counts(hyps: Sequence[str], refs: Sequence[str]) -> None:
+def check_counts(hyps: Sequence[str], refs: Sequence[str]) -> None:
     if len(hyps) != len(refs):
         raise DataError(
             f"{len(hyps)} hypotheses but {len(refs)} references: they must pair up one to one"
@@ -90,8 +88,8 @@ def corpus_bleu(hyps: Sequence[str], refs: Sequence[str], lang: str) -> dict[str
 
     Returns ``{"bleu1": ..., "bleu2": ..., "bleu3": ..., "bleu4": ...}``.
     """
-    _check_lang(lang)
-    _check_counts(hyps, refs)
+    check_lang(lang)
+    check_counts(hyps, refs)
     sys_lines = [prepare(h, lang) for h in hyps]
     ref_lines = [[prepare(r, lang) for r in refs]]  # sacreBLEU: one stream per reference set
     return {
@@ -232,8 +230,8 @@ def convention_bleu(
     sacreBLEU's signature does not name the n-gram order: BLEU-1..3 get ``|ngram:n`` added
     (BLEU-4 is its default). It does not name the text preparation either; the convention's
     name and description do."""
-    _check_lang(lang)
-    _check_counts(hyps, refs)
+    check_lang(lang)
+    check_counts(hyps, refs)
     sys_lines = _convention_lines(hyps, lang, convention)
     ref_lines = [_convention_lines(refs, lang, convention)]
     bleu: dict[str, float] = {}
@@ -251,67 +249,6 @@ def comparable_scores(
 ) -> dict[str, ConventionScores]:
     """The paper's protocol and the other conventions in use for ``lang``, by name."""
     return {c.name: convention_bleu(hyps, refs, lang, c) for c in CONVENTIONS[lang]}
-
-
-# --------------------------------------------------------------------------------------------
-# BLEURT, when the user has it
-
-
-BLEURT_PACKAGES = ("bleurt_pytorch", "bleurt")
-
-
-def bleurt_score(
-    hyps: Sequence[str], refs: Sequence[str], checkpoint: str | Path, batch_size: int = 32
-) -> tuple[float | None, str]:
-    """Mean BLEURT (x100) of ``hyps`` against ``refs`` with a local ``checkpoint`` folder, and
-    a line saying what was used; ``(None, why)`` when BLEURT cannot run here. Never downloads:
-    the checkpoint must be a folder on disk, and one of the packages ``bleurt-pytorch``
-    (``bleurt_pytorch``) or Google's ``bleurt`` must be installed."""
-    import importlib
-
-    _check_counts(hyps, refs)
-    folder = Path(checkpoint)
-    if not folder.is_dir():
-        return None, f"BLEURT skipped: {folder} is not a local folder (it is never downloaded)"
-    for package in BLEURT_PACKAGES:
-        try:
-            module = importlib.import_module(package)
-        except ImportError:
-            continue
-        if package == "bleurt_pytorch":
-            values = _bleurt_pytorch(module, hyps, refs, folder, batch_size)
-        else:
-            scorer = importlib.import_module("bleurt.score").BleurtScorer(str(folder))
-            values = list(scorer.score(references=list(refs), candidates=list(hyps)))
-        mean = 100.0 * math.fsum(values) / len(values)
-        return mean, f"BLEURT ({package}, {folder.name}): mean over {len(values)} sentences x100"
-    return None, "BLEURT skipped: neither bleurt-pytorch nor bleurt is installed"
-
-
-def _bleurt_pytorch(
-    module: ModuleType,
-    hyps: Sequence[str],
-    refs: Sequence[str],
-    folder: Path,
-    batch_size: int,
-) -> list[float]:
-    import torch
-
-    model = module.BleurtForSequenceClassification.from_pretrained(str(folder))
-    tokenizer = module.BleurtTokenizer.from_pretrained(str(folder))
-    model.eval()
-    values: list[float] = []
-    with torch.no_grad():
-        for i in range(0, len(refs), batch_size):
-            inputs = tokenizer(
-                list(refs[i : i + batch_size]),
-                list(hyps[i : i + batch_size]),
-                padding="longest",
-                truncation=True,
-                return_tensors="pt",
-            )
-            values += model(**inputs).logits.flatten().tolist()
-    return values
 
 
 def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
@@ -356,7 +293,7 @@ def overlong_line(texts: Sequence[str], lang: str) -> tuple[int, int] | None:
     return None
 
 
-def _check_line_lengths(texts: Sequence[str], lang: str, name: str) -> None:
+def check_line_lengths(texts: Sequence[str], lang: str, name: str) -> None:
     """Raise one line naming ``name`` and the sentence's number when one is too long."""
     found = overlong_line(texts, lang)
     if found is not None:
@@ -381,10 +318,10 @@ def rouge_l_sentence(hyp: Sequence[str], ref: Sequence[str], beta: float = ROUGE
 
 def rouge_l(hyps: Sequence[str], refs: Sequence[str], lang: str) -> float:
     """Sentence-level MS-COCO ROUGE-L (beta 1.2) averaged over sentences, x100."""
-    _check_lang(lang)
-    _check_counts(hyps, refs)
-    _check_line_lengths(hyps, lang, "hypothesis")
-    _check_line_lengths(refs, lang, "reference")
+    check_lang(lang)
+    check_counts(hyps, refs)
+    check_line_lengths(hyps, lang, "hypothesis")
+    check_line_lengths(refs, lang, "reference")
     total = math.fsum(
         rouge_l_sentence(tokens(h, lang), tokens(r, lang)) for h, r in zip(hyps, refs)
     )
@@ -444,7 +381,7 @@ def collapse_warning(hyps: Sequence[str], refs: Sequence[str]) -> str:
 
 def settings(lang: str) -> str:
     """The exact scoring settings for ``lang``, to print beside the scores."""
-    _check_lang(lang)
+    check_lang(lang)
     if lang == "zh":
         text = "character level (whitespace removed, every character one token), lowercased"
     else:
@@ -464,101 +401,3 @@ SETTINGS = (
     f"(de/en) or characters (zh); ROUGE-L: MS-COCO sentence LCS F-measure, beta {ROUGE_BETA}, "
     f"mean over sentences x100"
 )
-
-
-def full_report(
-    hyps: Sequence[str], refs: Sequence[str], lang: str, bleurt: str | Path | None = None
-) -> dict[str, object]:
-    """What ``evaluate`` and ``score`` write: :func:`score` (the paper's protocol), its settings
-    and sacreBLEU signatures, the BLEU of every other convention with theirs, and BLEURT when
-    ``bleurt`` names a local checkpoint and a BLEURT package is installed."""
-    report: dict[str, object] = {k: float(v) for k, v in score(hyps, refs, lang).items()}
-    report["n"] = len(refs)
-    report["settings"] = settings(lang)
-    conventions = comparable_scores(hyps, refs, lang)
-    report["signatures"] = conventions["paper"].signatures
-    report["conventions"] = {name: c.to_dict() for name, c in conventions.items()}
-    if bleurt:
-        value, note = bleurt_score(hyps, refs, bleurt)
-        report["bleurt_note"] = note
-        if value is not None:
-            report["bleurt"] = value
-    return report
-
-
-def format_report(report: dict[str, object]) -> str:
-    """The lines printed under the score table: conventions, signatures, BLEURT."""
-    lines = []
-    conventions = report.get("conventions")
-    if isinstance(conventions, dict):
-        lines.append("BLEU under each convention (put ours next to a paper scored the same way):")
-        for name, c in conventions.items():
-            values = " / ".join(f"{c[f'bleu{n}']:.2f}" for n in BLEU_ORDERS)
-            lines.append(f"  {name:<7} BLEU-1/2/3/4 {values}  ({c['description']})")
-        for name, c in conventions.items():
-            for key, signature in c["signatures"].items():
-                lines.append(f"  signature {name} BLEU-{key[-1]}: {signature}")
-    if "bleurt_note" in report:
-        value = report.get("bleurt")
-        shown = f"{value:.2f}  " if isinstance(value, float) else ""
-        lines.append(f"BLEURT: {shown}{report['bleurt_note']}")
-    return "\n".join(lines)
-
-
-def read_lines(path: str | Path) -> list[str]:
-    """One sentence per line (UTF-8); a final newline does not make an extra empty sentence.
-
-    Only ``\\n`` (and a ``\\r`` before it) ends a line, so unusual Unicode separators inside a
-    sentence cannot shift the pairing of hypotheses and references.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
-    if text == "":
-        return []
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
-
-
-def score_files(
-    hyp_path: str | Path, ref_path: str | Path, lang: str, bleurt: str | Path | None = None
-) -> dict[str, object]:
-    """:func:`full_report` of two text files with one sentence per line; errors name the
-    files."""
-    _check_lang(lang)
-    hyps = read_lines(hyp_path)
-    refs = read_lines(ref_path)
-    if not refs:
-        raise DataError(f"{ref_path}: no reference sentences")
-    if len(hyps) != len(refs):
-        raise DataError(
-            f"{hyp_path} has {len(hyps)} lines but {ref_path} has {len(refs)}: "
-            f"one hypothesis per reference line is needed"
-        )
-    _check_line_lengths(hyps, lang, f"{hyp_path}: line")
-    _check_line_lengths(refs, lang, f"{ref_path}: line")
-    return full_report(hyps, refs, lang, bleurt=bleurt)
-
-
-def _number(value: object) -> float:
-    if not isinstance(value, (int, float)):
-        raise TypeError(f"not a score: {value!r}")
-    return float(value)
-
-
-def format_table(scores: Mapping[str, object]) -> str:
-    """Scores as a small fixed-width table (two decimals)."""
-    names = [("BLEU-1", "bleu1"), ("BLEU-2", "bleu2"), ("BLEU-3", "bleu3"), ("BLEU-4", "bleu4")]
-    names.append(("ROUGE-L", "rouge_l"))
-    head = " | ".join(f"{label:>7}" for label, _ in names) + " |       n"
-    values = [_number(scores[key]) for _, key in names]
-    row = " | ".join(f"{v:7.2f}" for v in values) + f" | {int(_number(scores['n'])):7d}"
-    return f"{head}\n{'-' * len(head)}\n{row}"

@@ -1,1 +1,2 @@
-"""sign2gpt.evaluate"""
+"""sign2gpt.evaluate: a checkpoint scored on a split (``sign2gpt evaluate``): translation scores
+with their signatures, or pseudo-gloss precision, recall, mAP and localisation."""

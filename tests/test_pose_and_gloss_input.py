@@ -216,3 +216,21 @@ def test_summary_prints_the_pose_part(capsys):
     hand = ((3 * 21 + 2) * 128 + 128) + (128 * 128 + 128)
     proj = 4 * 128 * 512 + 512 + 2 * 512  # the four group features -> Linear + BatchNorm1d
     assert int(pose.split()[2].replace(",", "")) == body + face + hand + proj == 374_400
+
+
+def test_building_the_training_model_leaves_the_given_config_as_it_was(chain, pose_store):
+    """The skeleton comes from the store; the pipeline's config names it, the caller's config is
+    not written into (it once was: a caller reusing it saw another recipe than it loaded)."""
+    import copy
+
+    from sign2gpt.config import load_config
+    from sign2gpt.train.factory import pipeline_for_training
+
+    overrides = [*chain["common"], f"data.store={pose_store}", *POSE, "train.stage=pgp"]
+    cfg = load_config(chain["recipe"], overrides)  # type: ignore[arg-type]
+    before = copy.deepcopy(cfg)
+    assert before.model.pose.skeleton != "synth-22"  # the recipe names the default layout
+    pipeline = pipeline_for_training(cfg)
+    assert cfg == before
+    assert pipeline.cfg.model.pose.skeleton == "synth-22"
+    assert isinstance(pipeline.model, PGPModel) and pipeline.model.sign.skeleton.name == "synth-22"

@@ -461,6 +461,28 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def upload_scope(boundary: bytes, length: int) -> dict:
+    """The ASGI scope of a multipart POST to /api/translate declaring ``length`` body bytes."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/translate",
+        "raw_path": b"/api/translate",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"127.0.0.1"),
+            (b"content-type", b"multipart/form-data; boundary=" + boundary),
+            (b"content-length", str(length).encode()),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+
+
 def test_bad_input_is_one_line_and_exit_code_2(case: Case, chain, tmp_path, capsys):
     argv = case.argv(chain, tmp_path)
     capsys.readouterr()
@@ -857,24 +879,7 @@ def test_item3_a_full_line_refuses_an_upload_before_its_body_is_read(served, tmp
             async def send(message: dict) -> None:
                 sent.append(message)
 
-            scope = {
-                "type": "http",
-                "asgi": {"version": "3.0"},
-                "http_version": "1.1",
-                "method": "POST",
-                "scheme": "http",
-                "path": "/api/translate",
-                "raw_path": b"/api/translate",
-                "query_string": b"",
-                "root_path": "",
-                "headers": [
-                    (b"host", b"127.0.0.1"),
-                    (b"content-type", b"multipart/form-data; boundary=x"),
-                    (b"content-length", b"100"),
-                ],
-                "client": ("127.0.0.1", 1),
-                "server": ("127.0.0.1", 80),
-            }
+            scope = upload_scope(b"x", 100)
             await c.app(scope, never, send)
             return sent
 
@@ -1039,24 +1044,7 @@ def _raw_upload(app, chunks: list[bytes | None], length: int) -> list[dict]:
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/api/translate",
-        "raw_path": b"/api/translate",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"127.0.0.1"),
-            (b"content-type", b"multipart/form-data; boundary=b"),
-            (b"content-length", str(length).encode()),
-        ],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
+    scope = upload_scope(b"b", length)
     asyncio.run(asyncio.wait_for(app(scope, receive, send), 30))
     return sent
 

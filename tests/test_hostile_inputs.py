@@ -460,7 +460,6 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def upload_scope(boundary: bytes, length: int) -> dict:
     """The ASGI scope of a multipart POST to /api/translate declaring ``length`` body bytes."""
     return {
@@ -483,6 +482,7 @@ def upload_scope(boundary: bytes, length: int) -> dict:
     }
 
 
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_input_is_one_line_and_exit_code_2(case: Case, chain, tmp_path, capsys):
     argv = case.argv(chain, tmp_path)
     capsys.readouterr()

@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         import fastapi  # noqa: F401
         import fastapi_offline  # noqa: F401
-        import multipart  # noqa: F401  (python-multipart: Starlette parses uploads with it)
+        import python_multipart  # noqa: F401  (Starlette parses uploads with it)
         import uvicorn
     except ImportError as exc:
         raise Sign2GPTError(

@@ -15,11 +15,13 @@ import time
 
 import torch
 
+from sign2gpt.models.translation_model import BeamSearch
+
 
 @torch.no_grad()
 def translate_split(pipeline, split: str, batch_size: int) -> tuple[list[str], list[str], float]:
     model = pipeline.model
-    beams = pipeline.cfg.train.num_beams
+    search = BeamSearch.of(pipeline.cfg.train)
     rows = []
     start = time.perf_counter()
     for batch in pipeline.loader(split, batch_size=batch_size):
@@ -28,9 +30,7 @@ def translate_split(pipeline, split: str, batch_size: int) -> tuple[list[str], l
                 z, mask = batch["features"], batch["feature_mask"]
             else:
                 z, mask = model.encode(batch["frames"], batch["lengths"])
-            hyps = model.translate(
-                z, mask, num_beams=beams, max_new_tokens=pipeline.cfg.train.max_new_tokens
-            )
+            hyps = model.translate(z, mask, search)
         rows.extend(zip(batch["ids"], batch["texts"], hyps))
     seconds = time.perf_counter() - start
     rows.sort()

@@ -7,6 +7,7 @@ then Sign(Z)2GPT (extract-features -> train on features) and the resume of a kil
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import signal
@@ -59,6 +60,16 @@ def test_evaluate_writes_metrics_and_side_by_side(chain: dict[str, Path], capsys
     assert rows[0] == "id\treference\thypothesis" and len(rows) == 6
     assert len((best / "eval" / "test_hypotheses.txt").read_text().splitlines()) == 5
     assert "tokenize=none" in capsys.readouterr().out
+    assert metrics["no_repeat_ngram_size"] == 0  # the recipe's: off
+
+    ruled = chain["root"] / "eval-no-repeat"
+    run("evaluate", "--checkpoint", str(best), "--out", str(ruled), "--no-repeat-ngram-size", "2")
+    again = json.loads((ruled / "test_metrics.json").read_text())
+    assert again["no_repeat_ngram_size"] == 2 and again["n"] == 5
+    for line in (ruled / "test_hypotheses.txt").read_text().splitlines():
+        words = line.split()  # a word pair said twice would repeat a token pair
+        pairs = list(itertools.pairwise(words))
+        assert len(set(pairs)) == len(pairs), line
 
     pgp = chain["root"] / "pgp" / "best"
     run("evaluate", "--checkpoint", str(pgp), "--split", "test", "--heatmaps", "1")

@@ -298,6 +298,20 @@ CASES = [
         "cannot write the output folder",
     ),
     Case(
+        "evaluate: a negative --no-repeat-ngram-size",
+        lambda c, t: [
+            "evaluate",
+            "--checkpoint",
+            str(c["root"] / "tr" / "best"),
+            "--out",
+            str(t / "eval"),
+            "--no-repeat-ngram-size",
+            "-1",
+        ],
+        "beam search: no_repeat_ngram_size must be >= 0, got -1",
+        lambda t: [t / "eval"],
+    ),
+    Case(
         "extract-features: a stage-2 checkpoint",
         lambda c, t: [
             "extract-features",

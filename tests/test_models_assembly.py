@@ -17,7 +17,7 @@ from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.positional import sinusoidal_table
 from sign2gpt.models.stage_model import StageModel
 from sign2gpt.models.stages import load_checkpoint, model_type
-from sign2gpt.models.translation_model import TranslationModel
+from sign2gpt.models.translation_model import BeamSearch, TranslationModel
 from sign2gpt.pipeline import Pipeline
 from sign2gpt.text.pseudo_gloss import PseudoGlossVocab
 from sign2gpt.text.tokenizer import encode_sentence
@@ -113,8 +113,8 @@ def test_translation_loss_trains_only_the_trainable_parts(lm_dir, tokenizer):
 def test_translate_decodes_beam_search_cut_at_the_end_token(lm_dir, tokenizer):
     model = _open_gates(_build(lm_dir, tokenizer=tokenizer))
     z, mask = model.encode(*_frames([5, 3]))
-    texts = model.translate(z, mask, num_beams=4, max_new_tokens=10)
-    ids = model.generate_ids(z, mask, num_beams=4, max_new_tokens=10)
+    texts = model.translate(z, mask, BeamSearch(4, 10))
+    ids = model.generate_ids(z, mask, BeamSearch(4, 10))
     assert len(texts) == 2 and all(isinstance(t, str) for t in texts)
     assert texts == [model.decode(row) for row in ids.tolist()]
     eos = tokenizer.eos_token_id
@@ -294,8 +294,8 @@ def test_translation_checkpoint_round_trip_gives_identical_outputs(lm_dir, token
         z2, mask2 = loaded.encode(frames, lengths)
         assert torch.equal(z, z2) and torch.equal(mask, mask2)
         assert torch.equal(model.loss(z, mask, **texts), loaded.loss(z2, mask2, **texts))
-    assert loaded.translate(z2, mask2, num_beams=4, max_new_tokens=10) == model.translate(
-        z, mask, num_beams=4, max_new_tokens=10
+    assert loaded.translate(z2, mask2, BeamSearch(4, 10)) == model.translate(
+        z, mask, BeamSearch(4, 10)
     )
 
 
@@ -404,8 +404,8 @@ def test_folders_of_the_earlier_format_still_load(lm_dir, tokenizer, tmp_path):
         z, mask = model.eval().encode(frames, lengths)
         z2, mask2 = loaded.encode(frames, lengths)
     assert torch.equal(z, z2) and torch.equal(mask, mask2)
-    assert loaded.translate(z2, mask2, num_beams=2, max_new_tokens=6) == model.translate(
-        z, mask, num_beams=2, max_new_tokens=6
+    assert loaded.translate(z2, mask2, BeamSearch(2, 6)) == model.translate(
+        z, mask, BeamSearch(2, 6)
     )
 
 
@@ -433,8 +433,8 @@ def test_folders_of_format_2_load_with_the_step_encoder_renamed(lm_dir, tokenize
         z, mask = model.encode(frames, lengths)
         z2, mask2 = loaded.encode(frames, lengths)
     assert torch.equal(z, z2) and torch.equal(mask, mask2)
-    assert loaded.translate(z2, mask2, num_beams=2, max_new_tokens=6) == model.translate(
-        z, mask, num_beams=2, max_new_tokens=6
+    assert loaded.translate(z2, mask2, BeamSearch(2, 6)) == model.translate(
+        z, mask, BeamSearch(2, 6)
     )
 
 
@@ -499,3 +499,15 @@ def test_stage_models_take_a_loader_batch_in_forward(lm_dir, tokenizer):
     loss = translation({"frames": frames, "lengths": lengths, **texts}, label_smoothing=0.1)
     z, mask = translation.encode(frames, lengths)
     assert torch.equal(loss, translation.loss(z, mask, **texts, label_smoothing=0.1))
+
+
+def test_beam_search_takes_the_recipes_decoding_unless_given():
+    train = Config().train
+    train.num_beams, train.max_new_tokens, train.no_repeat_ngram_size = 5, 30, 3
+    assert BeamSearch.of(train) == BeamSearch(5, 30, 3)
+    assert BeamSearch.of(train, num_beams=1) == BeamSearch(1, 30, 3)
+    assert BeamSearch.of(train, no_repeat_ngram_size=0) == BeamSearch(5, 30, 0)  # 0: off, kept
+    with pytest.raises(ConfigError, match="num_beams must be >= 1, got 0"):
+        BeamSearch.of(train, num_beams=0)
+    with pytest.raises(ConfigError, match="no_repeat_ngram_size must be >= 0, got -1"):
+        BeamSearch(4, 64, -1)

@@ -337,3 +337,27 @@ def test_generation_stops_at_the_end_token_and_pads_after_it(lm_dir):
                 assert all(t == 1 for t in row[cut + 1 :])  # pad id after the end token
         if beams == 1:
             assert out[2, : first + 1].tolist() == free[2, : first + 1].tolist()
+
+
+def _repeated_ngrams(row: list[int], n: int) -> int:
+    grams = [tuple(row[i : i + n]) for i in range(len(row) - n + 1)]
+    return len(grams) - len(set(grams))
+
+
+def test_no_repeat_ngram_size_keeps_every_token_trigram_once_per_sentence(lm_dir):
+    gated = _open(_gated(lm_dir), gate=1.0)
+    memory, sign_mask = _memory([6, 3])
+    free = gated.generate(memory, sign_mask, num_beams=2, max_new_tokens=40, eos_token_id=0)
+    # the untrained LM loops: without the rule some trigram comes back in a row
+    assert sum(_repeated_ngrams(row, 3) for row in free.tolist()) > 0
+    ruled = gated.generate(
+        memory, sign_mask, num_beams=2, max_new_tokens=40, eos_token_id=0, no_repeat_ngram_size=3
+    )
+    assert ruled.shape[1] == 40  # the rule blocks tokens, it does not end the sentences
+    for row in ruled.tolist():
+        assert _repeated_ngrams([2, *row], 3) == 0  # the start token counts too
+    # a rule longer than the sentence changes nothing
+    same = gated.generate(
+        memory, sign_mask, num_beams=2, max_new_tokens=40, eos_token_id=0, no_repeat_ngram_size=50
+    )
+    assert torch.equal(same, free)

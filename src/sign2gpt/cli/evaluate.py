@@ -43,6 +43,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", default=None, help="prepared store (default: the recipe's)")
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--num-beams", type=int, default=None, help="default: the recipe's")
+    parser.add_argument(
+        "--no-repeat-ngram-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="stage 2: never produce one token N-gram twice in a sentence; 0 = off "
+        "(default: the recipe's train.no_repeat_ngram_size)",
+    )
     parser.add_argument("--heatmaps", type=int, default=3, help="stage 1: clips to draw")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 ...")
     parser.add_argument(
@@ -60,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         store=args.store,
         batch_size=args.batch_size,
         num_beams=args.num_beams,
+        no_repeat_ngram_size=args.no_repeat_ngram_size,
         heatmaps=args.heatmaps,
         device=args.device,
         bleurt=args.bleurt,

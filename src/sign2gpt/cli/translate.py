@@ -38,6 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", required=True, help="stage-2 checkpoint folder")
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="video file or frame folder")
     parser.add_argument("--num-beams", type=int, default=None, help="default: the recipe's (4)")
+    parser.add_argument(
+        "--no-repeat-ngram-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="never produce one token N-gram twice in a sentence; 0 = off "
+        "(default: the recipe's train.no_repeat_ngram_size)",
+    )
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 ...")
     parser.add_argument(
         "--dtype",
@@ -91,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         heatmap_checkpoint=args.heatmap_checkpoint,
         dtype=args.dtype,
         quantize=args.quantize,
+        no_repeat_ngram_size=args.no_repeat_ngram_size,
     )
     print(f"loaded {args.checkpoint} in {translator.load_seconds:.1f} s", file=sys.stderr)
     heatmap_dir = args.heatmap_dir if args.heatmap_checkpoint else None

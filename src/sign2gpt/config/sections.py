@@ -325,6 +325,11 @@ class TrainConfig:
     release_memory_every_steps: int = setting(100, ge=0)
     num_beams: int = setting(4, ge=1)
     max_new_tokens: int = setting(64, ge=1)
+    # Beam search never produces one token n-gram twice in a sentence (0: off, the paper's
+    # decoding). A short stage 2 that has not learnt where its sentences end loops ("und
+    # deutschland und deutschland ...") up to max_new_tokens; 3 stops that
+    # (docs/evaluation.md#decoding).
+    no_repeat_ngram_size: int = setting(0, ge=0)
     limit_val_batches: float = setting(1.0, gt=0)
     optim: OptimConfig = field(default_factory=OptimConfig)
 

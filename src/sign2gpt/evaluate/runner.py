@@ -31,7 +31,7 @@ from sign2gpt.metrics.plots import draw_keypoints, plot_clip_localisation
 from sign2gpt.metrics.reports import full_report
 from sign2gpt.metrics.translation import collapse_warning
 from sign2gpt.models.pgp_model import PGPModel
-from sign2gpt.models.translation_model import TranslationModel
+from sign2gpt.models.translation_model import BeamSearch, TranslationModel
 from sign2gpt.pipeline import Batch, Pipeline
 from sign2gpt.runs import eval_folder, scores_file
 
@@ -46,28 +46,31 @@ def evaluate_checkpoint(
     heatmaps: int = 3,
     device: str = "cpu",
     bleurt: str | None = None,
+    no_repeat_ngram_size: int | None = None,
 ) -> dict[str, Any]:
     """Score ``checkpoint`` on ``split``; writes :func:`sign2gpt.runs.scores_file` into
     ``out_dir`` (default: :func:`sign2gpt.runs.eval_folder` of the checkpoint) and the files of
     its stage, returns the metrics (with ``load_seconds``: how long loading took). Stage 2 also
     scores every BLEU convention with its sacreBLEU signature, and BLEURT with the local
-    checkpoint folder ``bleurt`` when a BLEURT package is installed."""
+    checkpoint folder ``bleurt`` when a BLEURT package is installed. ``num_beams`` and
+    ``no_repeat_ngram_size``, when given, replace the recipe's (:meth:`BeamSearch.of`)."""
     checkpoint = Path(checkpoint)
     pipeline = Pipeline.from_checkpoint(checkpoint, device=device)
     if store:
         pipeline.cfg.data.store = store
     if not pipeline.cfg.data.store and not pipeline.cfg.data.features:
         raise Sign2GPTError(f"{checkpoint}: config names no prepared store; pass --store")
+    model = pipeline.model
+    # checked before the output folder is made
+    search = BeamSearch.of(pipeline.cfg.train, num_beams, no_repeat_ngram_size)
     out = writable_folder(
         Path(out_dir) if out_dir else eval_folder(checkpoint), what="output folder"
     )
     batch_size = batch_size or pipeline.cfg.data.eval_batch_size
-    model = pipeline.model
     if isinstance(model, PGPModel):
         result = _evaluate_pgp(pipeline, model, split, out, batch_size, heatmaps)
     elif isinstance(model, TranslationModel):
-        beams = num_beams or pipeline.cfg.train.num_beams
-        result = _evaluate_translation(pipeline, model, split, out, batch_size, beams, bleurt)
+        result = _evaluate_translation(pipeline, model, split, out, batch_size, search, bleurt)
     else:  # pragma: no cover - every stage model is one of the two
         raise TypeError(type(model).__name__)
     result["load_seconds"] = round(pipeline.load_seconds, 2)
@@ -91,7 +94,7 @@ def _evaluate_translation(
     split: str,
     out: Path,
     batch_size: int,
-    beams: int,
+    search: BeamSearch,
     bleurt: str | None = None,
 ) -> dict[str, Any]:
     cfg = pipeline.cfg
@@ -99,7 +102,7 @@ def _evaluate_translation(
     loader = pipeline.loader(split, batch_size=batch_size)
     for batch in progress_bar(loader, desc=f"translating {split}", unit="batch"):
         z, mask = _sign_features(pipeline, batch)
-        hyps = model.translate(z, mask, num_beams=beams, max_new_tokens=cfg.train.max_new_tokens)
+        hyps = model.translate(z, mask, search)
         rows.extend(zip(batch["ids"], batch["texts"], hyps))
     rows.sort()
     refs = [r for _, r, _ in rows]
@@ -114,7 +117,8 @@ def _evaluate_translation(
     return {
         "stage": model.STAGE,
         "split": split,
-        "num_beams": beams,
+        "num_beams": search.num_beams,
+        "no_repeat_ngram_size": search.no_repeat_ngram_size,
         **metrics,
         "distinct_hypotheses": len(set(hyps)),
         "warnings": [w for w in (collapse_warning(hyps, refs),) if w],

@@ -15,7 +15,7 @@ from sign2gpt.data.frames import OverBudget, WorkBudget
 from sign2gpt.errors import CheckpointError, DataError
 from sign2gpt.infer.clip import ClipInput, read_clip_input
 from sign2gpt.models.pgp_model import PGPModel
-from sign2gpt.models.translation_model import TranslationModel
+from sign2gpt.models.translation_model import BeamSearch, TranslationModel
 from sign2gpt.pipeline import Pipeline, Quantize
 
 
@@ -55,6 +55,7 @@ class Translator:
         translation: Pipeline,
         heatmaps: Pipeline | None = None,
         num_beams: int | None = None,
+        no_repeat_ngram_size: int | None = None,
     ) -> None:
         self.pipeline = translation
         self.model = translation.expect(
@@ -73,7 +74,7 @@ class Translator:
                 f"{self.pgp.sign.modality.value}, the translation model "
                 f"{self.model.sign.modality.value}"
             )
-        self.num_beams = num_beams or translation.cfg.train.num_beams
+        self.search = BeamSearch.of(translation.cfg.train, num_beams, no_repeat_ngram_size)
 
     @classmethod
     def from_checkpoints(
@@ -84,13 +85,14 @@ class Translator:
         heatmap_checkpoint: str | Path | None = None,
         dtype: str | None = None,
         quantize: Quantize | None = None,
+        no_repeat_ngram_size: int | None = None,
     ) -> Translator:
         """``dtype`` and ``quantize``: see :meth:`Pipeline.from_checkpoint` (the stage-2 model)."""
         heatmaps = (
             Pipeline.from_checkpoint(heatmap_checkpoint, device) if heatmap_checkpoint else None
         )
         translation = Pipeline.from_checkpoint(checkpoint, device, dtype=dtype, quantize=quantize)
-        return cls(translation, heatmaps, num_beams)
+        return cls(translation, heatmaps, num_beams, no_repeat_ngram_size)
 
     @property
     def load_seconds(self) -> float:
@@ -120,12 +122,9 @@ class Translator:
             if value is not None:
                 batch[key] = value
         device = self.pipeline.device
-        train = self.pipeline.cfg.train
         with self.pipeline.autocast():
             z, mask = self.model.encode_batch(batch, device)
-            result.text = self.model.translate(
-                z, mask, num_beams=self.num_beams, max_new_tokens=train.max_new_tokens
-            )[0]
+            result.text = self.model.translate(z, mask, self.search)[0]
         result.sampled_frames = clip.steps
         result.pictures = self._pictures(clip)
         if self.pgp is not None and heatmap_dir is not None:

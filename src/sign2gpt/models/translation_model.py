@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from sign2gpt.config import ModelConfig, Stage
+from sign2gpt.config import ConfigError, ModelConfig, Stage, TrainConfig
 from sign2gpt.errors import CheckpointError, Sign2GPTError
 from sign2gpt.models.bridge import Bridge
 from sign2gpt.models.checkpoint import CheckpointFolder
@@ -22,6 +23,39 @@ from sign2gpt.models.sign_model import SignModel, build_sign_model
 from sign2gpt.models.stage_model import StageModel
 from sign2gpt.skeleton import Skeleton
 from sign2gpt.text.tokenizer import TextFormat, load_tokenizer, text_format
+
+
+@dataclass(frozen=True)
+class BeamSearch:
+    """How a sentence is decoded: ``train.num_beams``, ``train.max_new_tokens`` and
+    ``train.no_repeat_ngram_size`` of a recipe (:meth:`of`), or given by hand."""
+
+    num_beams: int = 4
+    max_new_tokens: int = 64
+    no_repeat_ngram_size: int = 0  # 0: off
+
+    def __post_init__(self) -> None:
+        for name, low in (("num_beams", 1), ("max_new_tokens", 1), ("no_repeat_ngram_size", 0)):
+            if getattr(self, name) < low:
+                raise ConfigError(
+                    f"beam search: {name} must be >= {low}, got {getattr(self, name)}"
+                )
+
+    @classmethod
+    def of(
+        cls,
+        train: TrainConfig,
+        num_beams: int | None = None,
+        no_repeat_ngram_size: int | None = None,
+    ) -> BeamSearch:
+        """The recipe's decoding, with the beams or the n-gram rule given (not None) instead."""
+        return cls(
+            num_beams=train.num_beams if num_beams is None else num_beams,
+            max_new_tokens=train.max_new_tokens,
+            no_repeat_ngram_size=(
+                train.no_repeat_ngram_size if no_repeat_ngram_size is None else no_repeat_ngram_size
+            ),
+        )
 
 
 class TranslationModel(StageModel):
@@ -85,15 +119,16 @@ class TranslationModel(StageModel):
 
     @torch.no_grad()
     def generate_ids(
-        self, z: torch.Tensor, mask: torch.Tensor, num_beams: int = 4, max_new_tokens: int = 64
+        self, z: torch.Tensor, mask: torch.Tensor, search: BeamSearch = BeamSearch()
     ) -> torch.Tensor:
         """Beam search: generated ids (B, L) after the start token and the prompt."""
         fmt = self.text_format
         return self.lm.generate(
             self.bridge(z),
             mask,
-            num_beams=num_beams,
-            max_new_tokens=max_new_tokens,
+            num_beams=search.num_beams,
+            max_new_tokens=search.max_new_tokens,
+            no_repeat_ngram_size=search.no_repeat_ngram_size,
             eos_token_id=fmt.end_id,
             pad_token_id=fmt.pad_id,
             prefix_ids=fmt.prefix,
@@ -109,10 +144,10 @@ class TranslationModel(StageModel):
         return self.tokenizer.decode(ids, skip_special_tokens=True).strip()
 
     def translate(
-        self, z: torch.Tensor, mask: torch.Tensor, num_beams: int = 4, max_new_tokens: int = 64
+        self, z: torch.Tensor, mask: torch.Tensor, search: BeamSearch = BeamSearch()
     ) -> list[str]:
         """Sentences for the sign features Z (B, T', D) with mask (B, T')."""
-        ids = self.generate_ids(z, mask, num_beams=num_beams, max_new_tokens=max_new_tokens)
+        ids = self.generate_ids(z, mask, search)
         return [self.decode(row) for row in ids.tolist()]
 
     def load_sign_model(

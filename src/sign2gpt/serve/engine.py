@@ -70,7 +70,7 @@ class Engine:
             device=device,
             lang=cfg.data.lang,
             input=cfg.model.input.value,
-            num_beams=self._translator.num_beams,
+            num_beams=self._translator.search.num_beams,
             frame_stride=cfg.data.frame_stride,
             max_frames=cfg.data.max_frames,
             max_frame_bytes=cfg.data.max_frame_bytes,

@@ -23,7 +23,7 @@ from sign2gpt.metrics.pgp import ClipOutcome, clip_records, summarise_clips
 from sign2gpt.models.checkpoint import upgrade_keys
 from sign2gpt.models.pgp_model import PGPModel
 from sign2gpt.models.stage_model import StageModel
-from sign2gpt.models.translation_model import TranslationModel
+from sign2gpt.models.translation_model import BeamSearch, TranslationModel
 from sign2gpt.train.optim import build_adamw
 from sign2gpt.train.schedule import warmup_cosine
 from sign2gpt.train.selection import PGP_SELECTION, TRANSLATION_SELECTION, Selection
@@ -204,12 +204,7 @@ class TranslationModule(StageModule):
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         z, mask = self.model.encode_batch(batch)  # (B, T', D), (B, T')
-        hyps = self.model.translate(
-            z,
-            mask,
-            num_beams=self.cfg.train.num_beams,
-            max_new_tokens=self.cfg.train.max_new_tokens,
-        )
+        hyps = self.model.translate(z, mask, BeamSearch.of(self.cfg.train))
         self.val_outputs.extend(zip(batch["ids"], hyps, batch["texts"]))
 
     def on_validation_epoch_end(self) -> None:

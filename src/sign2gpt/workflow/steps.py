@@ -200,6 +200,7 @@ def evaluate_on_split(
     heatmaps: int = 3,
     device: str = "cpu",
     bleurt: str | None = None,
+    no_repeat_ngram_size: int | None = None,
 ) -> dict[str, Any]:
     """Score ``checkpoint`` on ``split`` into ``out`` (default :func:`sign2gpt.runs.eval_folder`
     of the checkpoint, where :meth:`sign2gpt.runs.RunFolder.scores` finds them); the metrics."""
@@ -216,6 +217,7 @@ def evaluate_on_split(
         heatmaps=heatmaps,
         device=device,
         bleurt=bleurt,
+        no_repeat_ngram_size=no_repeat_ngram_size,
     )
     print(f"loaded {checkpoint} in {result['load_seconds']:.1f} s")
     print(format_metrics(result))

@@ -248,6 +248,7 @@ class GatedLM(nn.Module):
         num_beams: int = 4,
         max_new_tokens: int = 64,
         length_penalty: float = 1.0,
+        no_repeat_ngram_size: int = 0,
         use_cache: bool = True,
         start_token_id: int | None = None,
         eos_token_id: int | None = None,
@@ -257,7 +258,8 @@ class GatedLM(nn.Module):
         """Beam search (greedy for ``num_beams=1``) from the start token (or from ``prefix_ids``:
         the start token and a prompt, the same for every clip), conditioned on the sign memory;
         returns the generated ids (B, L) without the prefix, padded with ``pad_token_id`` after
-        each sequence's end token."""
+        each sequence's end token. ``no_repeat_ngram_size`` > 0: no token n-gram of that size
+        twice in a row's ids, prefix included (Hugging Face's rule)."""
         given = (start_token_id if not prefix_ids else 0, eos_token_id, pad_token_id)
         if any(x is None for x in given):
             defaults = self.special_ids()
@@ -276,7 +278,7 @@ class GatedLM(nn.Module):
             do_sample=False,
             length_penalty=length_penalty,
             early_stopping=False,
-            no_repeat_ngram_size=0,
+            no_repeat_ngram_size=no_repeat_ngram_size,
             repetition_penalty=1.0,
             use_cache=use_cache,
             bos_token_id=prefix[0],

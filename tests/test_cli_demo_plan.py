@@ -94,4 +94,8 @@ def test_every_demo_recipe_loads_and_the_large_one_scales_the_demo(folder: str) 
         assert loaded["pretrain"].model.sign_encoder == demo.model.sign_encoder
         assert load_config(recipes / "lm.yaml").lm_pretrain.vocab_size == 4000
         assert loaded["pretrain"].train.epochs == 4
-        assert load_config(recipes / "translate_features.yaml").train.epochs == 8
+        features = load_config(recipes / "translate_features.yaml")
+        assert features.train.epochs == 20 and features.train.no_repeat_ngram_size == 3
+        assert (
+            load_config(root / "demo" / "translate_features.yaml").train.no_repeat_ngram_size == 0
+        )

@@ -511,3 +511,50 @@ def test_beam_search_takes_the_recipes_decoding_unless_given():
         BeamSearch.of(train, num_beams=0)
     with pytest.raises(ConfigError, match="no_repeat_ngram_size must be >= 0, got -1"):
         BeamSearch(4, 64, -1)
+
+
+def test_a_trained_lm_is_saved_with_the_checkpoint_its_tied_head_once(lm_dir, tokenizer, tmp_path):
+    mcfg = model_config(lm_dir)
+    mcfg.lm.train_weights = True
+    torch.manual_seed(0)
+    model = _open_gates(TranslationModel.build(mcfg, tokenizer=tokenizer))
+    lm_weights = dict(model.lm.lm.named_parameters())
+    assert all(p.requires_grad for p in lm_weights.values())
+    head, embed = model.lm.lm.lm_head.weight, model.lm.lm.model.embed_tokens.weight
+    assert head is embed  # tied: one tensor, two names
+    frames, lengths = _frames([5, 3], seed=7)
+    texts = _texts(tokenizer, SENTENCES[2:4])
+    z, mask = model.encode(frames, lengths)
+    model.loss(z, mask, **texts).backward()
+    fc1 = model.lm.lm.model.layers[0].fc1.weight
+    assert fc1.grad is not None and fc1.grad.abs().sum() > 0  # the LM's own weights learn
+    with torch.no_grad():  # as if trained: the saved weights differ from the stock folder's
+        fc1.add_(0.5)
+        embed.mul_(1.5)
+    model.eval()
+
+    state = model.trainable_state_dict()
+    assert "lm.lm.model.layers.0.fc1.weight" in state
+    assert "lm.lm.model.embed_tokens.weight" in state and "lm.lm.lm_head.weight" not in state
+    cfg = _cfg(lm_dir, "translate")
+    cfg.model = mcfg
+    folder = save_checkpoint(tmp_path / "best", model, cfg)
+    assert set(load_file(str(folder / "trainable.safetensors"))) == set(state)
+
+    loaded, saved_cfg = load_checkpoint(folder)
+    assert isinstance(loaded, TranslationModel) and saved_cfg.model.lm.train_weights
+    assert loaded.lm.lm.lm_head.weight is loaded.lm.lm.model.embed_tokens.weight  # still tied
+    assert torch.equal(loaded.lm.lm.model.layers[0].fc1.weight, fc1)
+    with torch.no_grad():
+        z, mask = model.encode(frames, lengths)
+        z2, mask2 = loaded.encode(frames, lengths)
+        assert torch.equal(model.loss(z, mask, **texts), loaded.loss(z2, mask2, **texts))
+    # the stock LM folder alone (frozen) would give other outputs
+    stock = model_config(lm_dir)
+    torch.manual_seed(0)
+    frozen = _open_gates(TranslationModel.build(stock, tokenizer=tokenizer)).eval()
+    frozen.load_trainable_state_dict(
+        {k: v for k, v in state.items() if not k.startswith("lm.lm.")}, "without the LM"
+    )
+    with torch.no_grad():
+        assert not torch.equal(frozen.loss(z, mask, **texts), loaded.loss(z2, mask2, **texts))

@@ -214,3 +214,29 @@ def test_a_checkpoint_config_from_before_the_sign_path_setting_stays_on_the_fast
     del saved["model"]["lm"]["fused_sign_path"]  # as the code before the setting wrote it
     (folder / CONFIG_FILE).write_text(yaml.safe_dump(saved))
     assert CheckpointFolder.open(folder).config.model.lm.fused_sign_path is True
+
+
+@pytest.mark.parametrize("family", ["xglm", "llama"])
+def test_both_paths_give_the_same_gradients_to_a_trained_lm(family):
+    """model.lm.train_weights: the LM's own weights learn, through the sign branch's reads of
+    W_q, W_k, W_v and W_o as well, and the fast path's taps pass the same gradients."""
+    grads = []
+    for fused in (False, True):
+        cfg = replace(family_lm_config(family), fused_sign_path=fused, train_weights=True)
+        gated = GatedLM(load_lm(cfg), cfg)
+        randomise_(gated.adapters, seed=7, std=0.3)
+        with torch.no_grad():
+            for adapter in gated.adapters:
+                adapter.gate.copy_(torch.linspace(0.1, 0.9, adapter.gate.numel()))
+        ids, memory, mask = _batch(gated.d_model)
+        gated.train()
+        torch.manual_seed(0)
+        out = gated(ids, torch.ones_like(ids), memory, mask, labels=torch.roll(ids, -1, dims=1))
+        out.loss.backward()
+        grads.append({n: p.grad for n, p in gated.lm.named_parameters() if p.requires_grad})
+    assert grads[0] and set(grads[0]) == set(grads[1])
+    for name, grad in grads[0].items():
+        assert grad is not None, name
+        torch.testing.assert_close(grad, grads[1][name], msg=name)
+    k_proj = next(n for n in grads[0] if n.endswith("k_proj.weight"))
+    assert grads[0][k_proj].abs().sum() > 0

@@ -211,6 +211,13 @@ class LMConfig:
     gate_init: float = setting(0.0, ge=0, le=1)
     # Recompute each decoder layer in the backward pass (saves activation memory at full size).
     gradient_checkpointing: bool = False
+    # Deviation from the paper, for the offline stand-in LM: its own weights train in stage 2
+    # too (the LoRA, adapters and gates still do) and are saved with the checkpoint. The paper
+    # freezes XGLM, whose 1.7 B parameters hold the language; the 1.1 M-parameter stand-in
+    # trained on the corpus's sentences is too small to be read through LoRA alone (the large
+    # corpus's gloss-to-text ceiling: docs/large-corpus.md). Off in every paper recipe; on a
+    # real LM it is full fine-tuning (memory: `sign2gpt summary`).
+    train_weights: bool = False
     # How the sign heads join each layer's attention output
     # (docs/method.md#44-language-model-and-gated-fusion): False = the explicit sum
     # text + W_o s + LoRA_o(s); True = the fast path that reads W_q and W_o once per step (hooks

@@ -7,7 +7,8 @@ recipe's ``train.stage`` says) is the class attribute ``STAGE``: the one place w
 meets the type.
 
 What is saved. The frozen pretrained models (the DINOv2 ViT under ``sign.step_encoder.vit.``, the LM
-under ``lm.lm.``) are referenced by name or path in the config and rebuilt from there;
+under ``lm.lm.``, unless ``model.spatial.train_backbone`` / ``model.lm.train_weights`` train them)
+are referenced by name or path in the config and rebuilt from there;
 everything else (LoRA, projections, BatchNorm statistics, sign encoder, PGP head with its
 prototypes, bridge, gates and adapters) is the model's *trainable state dict*, what a
 checkpoint stores.
@@ -64,9 +65,15 @@ class StageModel(nn.Module):
 
     def trainable_state_dict(self) -> dict[str, torch.Tensor]:
         """Every parameter and persistent buffer outside the frozen pretrained models, as
-        tensors sharing storage with the model."""
+        tensors sharing storage with the model; a tied weight once, under its first key (an
+        LM trained with ``model.lm.train_weights`` whose output layer is its input embeddings:
+        a safetensors file holds no two names for one tensor)."""
         frozen = self.frozen_prefixes()
-        return {k: v for k, v in self.state_dict().items() if not k.startswith(frozen)}
+        every = {name for name, _ in self.named_parameters(remove_duplicate=False)}
+        tied = every - {name for name, _ in self.named_parameters()}  # the later names
+        return {
+            k: v for k, v in self.state_dict().items() if not k.startswith(frozen) and k not in tied
+        }
 
     def load_trainable_state_dict(
         self, state_dict: dict[str, torch.Tensor], source: str = "state dict"

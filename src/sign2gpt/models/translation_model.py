@@ -77,7 +77,8 @@ class TranslationModel(StageModel):
         self.tokenizer = tokenizer  # a plain attribute: decodes the generated ids
 
     def frozen_prefixes(self) -> tuple[str, ...]:
-        return (*super().frozen_prefixes(), "lm.lm.")
+        lm = () if self.cfg.lm.train_weights else ("lm.lm.",)
+        return (*super().frozen_prefixes(), *lm)
 
     def loss(
         self,

@@ -81,7 +81,7 @@ class GatedLM(nn.Module):
         self.cfg = cfg
         self.layout = layout_of(lm)
         self.lm = lm
-        self.lm.requires_grad_(False)
+        self.lm.requires_grad_(cfg.train_weights)
         config = lm.config
         layers = attr_path(lm, self.layout.layers)
         first = getattr(layers[0], self.layout.attention)

@@ -95,7 +95,8 @@ def test_every_demo_recipe_loads_and_the_large_one_scales_the_demo(folder: str) 
         assert load_config(recipes / "lm.yaml").lm_pretrain.vocab_size == 4000
         assert loaded["pretrain"].train.epochs == 4
         features = load_config(recipes / "translate_features.yaml")
-        assert features.train.epochs == 20 and features.train.no_repeat_ngram_size == 3
+        assert features.train.epochs == 8 and features.train.no_repeat_ngram_size == 3
+        assert features.model.lm.train_weights and not demo.model.lm.train_weights
         assert (
             load_config(root / "demo" / "translate_features.yaml").train.no_repeat_ngram_size == 0
         )

@@ -43,7 +43,7 @@ run. A step whose output already exists is skipped, so an interrupted demo conti
   --preset     tiny (seconds of training; for trying the commands), demo (the real demo,
                about 15 minutes on 2 cores for rgb; pose adds a few minutes) or large
                (Phoenix14T's size: 7,096 training clips, the recipes of configs/large; with
-               rgb,gloss --ablation about 2 hours of training on 2 cores after 45 minutes
+               rgb,gloss --ablation about 1.6 hours of training on 2 cores after 45 minutes
                of rendering and preparing; benchmarks/RESULTS.md has its figures).
   --seeds N    trains each main stage-2 run with N seeds (train.seed = the recipe's
                {_SEED}, {_SEED + 1}, ...) and prints each and their mean and standard deviation.

@@ -1,7 +1,7 @@
 """What the decoder side of stage 2 can learn: dev cross-entropy of the gloss-to-text ceiling on
 cached stage-1 features after each epoch, with more or fewer of the parts trained.
 
-    .venv/bin/python benchmarks/stage2_capacity.py --lt LT [--epochs 2] [--only recipe ...]
+    .venv/bin/python benchmarks/stage2_capacity.py --lt LT [--epochs 2] [--only frozen-lm ...]
 
 ``LT`` is the folder that ``benchmarks/large_text_only.py`` and the gloss-input runs of
 benchmarks/RESULTS.md ("Gloss to text at scale") fill: ``corpus``, ``store``, ``pg.json``, the
@@ -13,12 +13,13 @@ its warm-up and cosine schedule (``warmup_cosine``), label smoothing and gradien
 a plain loop (no Lightning, no validation decoding: the figure is the dev cross-entropy per
 target token, without smoothing, the quantity the decoder lowers). Variants:
 
-- ``recipe``: what the recipe trains on features: self-attention and adapter LoRA, the gates,
-  the bridge; the LM frozen;
+- ``frozen-lm``: the LM frozen, as the paper has it: self-attention and adapter LoRA, the
+  gates and the bridge train;
 - ``gates-1x``, ``gates-1x-lr5e-3``: the gates at the base rate (and a higher base rate);
 - ``no-self-attention-lora``: only the sign branch's adapters, the gates and the bridge;
-- ``lm-feed-forward``: the recipe and the LM's feed-forward weights (``fc1``, ``fc2``);
-- ``lm-weights``: the recipe and all of the LM (``model.lm.train_weights=true``).
+- ``lm-feed-forward``: those and the LM's feed-forward weights (``fc1``, ``fc2``);
+- ``lm-weights``: those and all of the LM (``model.lm.train_weights=true``, what
+  ``configs/large`` trains).
 """
 
 from __future__ import annotations
@@ -45,13 +46,14 @@ class Variant:
     also_train: tuple[str, ...] = ()  # LM parameters whose names hold one of these train too
 
 
+FROZEN = "model.lm.train_weights=false"  # the recipe trains the stand-in's weights: not here
 VARIANTS = {
-    "recipe": Variant(),
-    "gates-1x": Variant(("train.optim.gate_lr_scale=1",)),
-    "gates-1x-lr5e-3": Variant(("train.optim.gate_lr_scale=1", "train.optim.lr=5e-3")),
-    "no-self-attention-lora": Variant(("model.lm.self_attn_lora_targets=[]",)),
-    "lm-feed-forward": Variant(also_train=(".fc1.", ".fc2.")),
-    "lm-weights": Variant(("model.lm.train_weights=true",)),
+    "frozen-lm": Variant((FROZEN,)),
+    "gates-1x": Variant((FROZEN, "train.optim.gate_lr_scale=1")),
+    "gates-1x-lr5e-3": Variant((FROZEN, "train.optim.gate_lr_scale=1", "train.optim.lr=5e-3")),
+    "no-self-attention-lora": Variant((FROZEN, "model.lm.self_attn_lora_targets=[]")),
+    "lm-feed-forward": Variant((FROZEN,), also_train=(".fc1.", ".fc2.")),
+    "lm-weights": Variant(("model.lm.train_weights=true",)),  # configs/large as it is
 }
 
 
